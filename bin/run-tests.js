@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+'use strict';
+// `npm test [-- files…]`: brings the local stack up when it is not (the tests talk to real
+// services and never skip), then runs the suite with node's own test runner.
+const { spawnSync } = require('node:child_process');
+const { readdirSync, statSync } = require('node:fs');
+const { join, relative, resolve } = require('node:path');
+
+const root = resolve(__dirname, '..');
+
+function findTests(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'fixtures' ? [] : findTests(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const requested = process.argv.slice(2);
+const files = (requested.length > 0 ? requested.map((file) => resolve(file)) : findTests(join(root, 'test')))
+  .sort()
+  .map((file) => relative(root, file));
+
+const stackUp = spawnSync(process.execPath, [join(root, 'bin', 'stack.js'), 'up'], { cwd: root, stdio: 'inherit' });
+if (stackUp.status !== 0) {
+  console.error('The local stack did not come up; see the messages above. Tests need the real services.');
+  process.exit(1);
+}
+
+// One file at a time: the files share one Temporal server, broker and database on 2 cores.
+const run = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-reporter=spec', ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn', LOG_FORMAT: 'json' } },
+);
+process.exit(run.status ?? 1);

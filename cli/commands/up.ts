@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { stack } from '../../stack/stack';
+import { setupInfrastructure } from '../../starters/setup';
+import { loadCliContext } from '../context';
+import { supervise, type SupervisedProcess } from '../supervisor';
+
+/** Every long-running crawlflow process, as `crawlflow up` runs them on one machine. */
+export const CRAWLFLOW_PROCESSES: SupervisedProcess[] = [
+  { name: 'worker-workflows', args: ['worker', '--queue', 'workflows'] },
+  { name: 'worker-io', args: ['worker', '--queue', 'io'] },
+  { name: 'worker-cpu', args: ['worker', '--queue', 'cpu'] },
+  { name: 'worker-sandbox', args: ['worker', '--queue', 'sandbox'] },
+];
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description("crawlflow's main job: bring the local stack up, create topics and indexes, run every process")
+    .option('--no-stack', 'do not start the local stack (services are already running elsewhere)')
+    .action(async (options: { stack: boolean }) => {
+      const { config, logger } = loadCliContext('up');
+      if (options.stack) await stack.up(stack.services);
+      await setupInfrastructure(config, logger);
+      process.stderr.write(
+        [
+          '',
+          `  Temporal Web UI  ${config.temporal.uiUrl}`,
+          `  crawlflow web    http://${config.web.host}:${config.web.port}`,
+          `  MailDev (alerts) http://127.0.0.1:1080`,
+          `  stack status     npm run stack -- status   (the stack keeps running after Ctrl-C; npm run stack -- down stops it)`,
+          '',
+        ].join('\n') + '\n',
+      );
+      await supervise(resolve(__dirname, '../../bin/crawlflow.js'), CRAWLFLOW_PROCESSES, logger);
+    });
+}

@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { registerCheckCommand } from './commands/check';
+import { registerSetupCommand } from './commands/setup';
+import { registerUpCommand } from './commands/up';
+import { registerWorkerCommand } from './commands/worker';
+import { reportCommandError } from './context';
+
+/** `crawlflow`: the entry point of every crawlflow process and command. */
+export function buildProgram(): Command {
+  const program = new Command('crawlflow')
+    .description('crawlflow turns URIs into tagged documents, durably, on Temporal')
+    .version(require('../package.json').version as string)
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  registerUpCommand(program);
+  registerSetupCommand(program);
+  registerWorkerCommand(program);
+  registerCheckCommand(program);
+  return program;
+}
+
+export function main(argv: string[] = process.argv): Promise<void> {
+  return buildProgram()
+    .parseAsync(argv)
+    .then(() => undefined, reportCommandError);
+}

@@ -1,0 +1,25 @@
+/**
+ * Custom search attributes crawlflow sets on its workflows, so runs can be filtered in the
+ * Temporal Web UI (`CrawlflowOutcome = "failed"`) and with `temporal workflow list --query`.
+ * The local stack registers them at server start; docker-compose registers them with
+ * `temporal operator search-attribute create`.
+ *
+ * This module is imported by workflows: keep it free of Node built-ins.
+ */
+export const SearchAttributeName = {
+  Source: 'CrawlflowSource',
+  Job: 'CrawlflowJob',
+  UrlHost: 'CrawlflowUrlHost',
+  Outcome: 'CrawlflowOutcome',
+  Generator: 'CrawlflowGenerator',
+} as const;
+export type SearchAttributeName = (typeof SearchAttributeName)[keyof typeof SearchAttributeName];
+
+/** Every attribute is a Keyword: exact-match filters, which is what the UI needs. */
+export const SEARCH_ATTRIBUTE_TYPES: Readonly<Record<SearchAttributeName, 'Keyword'>> = {
+  CrawlflowSource: 'Keyword',
+  CrawlflowJob: 'Keyword',
+  CrawlflowUrlHost: 'Keyword',
+  CrawlflowOutcome: 'Keyword',
+  CrawlflowGenerator: 'Keyword',
+};

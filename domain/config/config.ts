@@ -1,0 +1,151 @@
+import { availableParallelism } from 'node:os';
+import { taskQueueNames, type TaskQueueNames } from '../../common/task-queues';
+import { envSchema, ENV_VARIABLE_NAMES, type Env } from './env-schema';
+
+/** The environment was invalid; `problems` names each bad variable and what is wrong with it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: ReadonlyArray<{ variable: string; message: string }>) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
+    );
+  }
+}
+
+export interface Config {
+  temporal: {
+    address: string;
+    namespace: string;
+    uiUrl: string;
+    taskQueues: TaskQueueNames;
+  };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    inputTopic: string;
+    outputTopic: string;
+    deadLetterTopic: string;
+    consumerGroup: string;
+    topicPartitions: number;
+    maxMessageBytes: number;
+  };
+  mongo: { uri: string };
+  alerts: {
+    smtpUrl: string;
+    from: string;
+    recipients: string[];
+    subject: string;
+    digestIntervalSeconds: number;
+  };
+  fetch: {
+    spiderApi: string | undefined;
+    timeoutSeconds: number;
+    maxBytes: number;
+    maxRedirects: number;
+    allowPrivateNetworks: boolean;
+    userAgent: string;
+  };
+  tagging: {
+    serviceType: string;
+    rulesFile: string | undefined;
+    modelFile: string | undefined;
+    threads: number;
+  };
+  ingest: {
+    allowedSchemes: string[];
+    maxUploadBytes: number;
+  };
+  generators: {
+    timeoutSeconds: number;
+    sandboxMode: 'auto' | 'bwrap' | 'limits';
+    sandboxUser: string;
+  };
+  web: { host: string; port: number };
+  metrics: { host: string; port: number };
+  log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
+}
+
+/**
+ * Reads and validates crawlflow's configuration from the environment. Empty variables
+ * count as unset, so `FOO= crawlflow …` falls back to the default instead of failing.
+ *
+ * @throws {ConfigError} naming every invalid variable at once.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const name of ENV_VARIABLE_NAMES) {
+    const value = environment[name];
+    if (value !== undefined && value.trim() !== '') input[name] = value;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: `${issue.message} (got ${JSON.stringify(input[String(issue.path[0])] ?? '')})`,
+      })),
+    );
+  }
+  const env = parsed.data;
+  if (env.TAGGER_THREADS !== undefined && env.TAGGER_THREADS < 1) {
+    throw new ConfigError([{ variable: 'TAGGER_THREADS', message: 'must be at least 1' }]);
+  }
+  return {
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      uiUrl: env.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+      taskQueues: taskQueueNames(env.TASK_QUEUE_PREFIX),
+    },
+    kafka: {
+      brokers: env.KAFKA_BROKERS,
+      clientId: env.KAFKA_CLIENT_ID,
+      inputTopic: env.KAFKA_INPUT_TOPIC,
+      outputTopic: env.KAFKA_OUTPUT_TOPIC,
+      deadLetterTopic: env.KAFKA_DEAD_LETTER_TOPIC,
+      consumerGroup: env.KAFKA_CONSUMER_GROUP,
+      topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
+      maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
+    },
+    mongo: { uri: env.MONGODB_URI },
+    alerts: {
+      smtpUrl: env.SMTP_URL,
+      from: env.ALERT_FROM,
+      recipients: env.ALERT_RECIPIENTS,
+      subject: env.ALERT_SUBJECT,
+      digestIntervalSeconds: env.ALERT_DIGEST_INTERVAL_SECONDS,
+    },
+    fetch: {
+      spiderApi: env.SPIDER_API,
+      timeoutSeconds: env.SPIDER_TIMEOUT_SECONDS,
+      maxBytes: env.FETCH_MAX_BYTES,
+      maxRedirects: env.FETCH_MAX_REDIRECTS,
+      allowPrivateNetworks: env.FETCH_ALLOW_PRIVATE_NETWORKS,
+      userAgent: env.FETCH_USER_AGENT,
+    },
+    tagging: {
+      serviceType: env.SERVICE_TYPE,
+      rulesFile: env.TAGGER_RULES_FILE,
+      modelFile: env.TAGGER_MODEL_FILE,
+      threads: env.TAGGER_THREADS ?? availableParallelism(),
+    },
+    ingest: {
+      allowedSchemes: env.URI_ALLOWED_SCHEMES.map((scheme) => scheme.toLowerCase().replace(/:$/, '')),
+      maxUploadBytes: env.INGEST_MAX_UPLOAD_BYTES,
+    },
+    generators: {
+      timeoutSeconds: env.GENERATOR_TIMEOUT_SECONDS,
+      sandboxMode: env.SANDBOX_MODE,
+      sandboxUser: env.SANDBOX_USER,
+    },
+    web: { host: env.WEB_HOST, port: env.WEB_PORT },
+    metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT },
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
+  };
+}
+
+/** The MongoDB database name in the connection string's path, `crawlflow` when it has none. */
+export function mongoDatabaseName(uri: string): string {
+  const path = new URL(uri).pathname.replace(/^\//, '');
+  return path === '' ? 'crawlflow' : decodeURIComponent(path);
+}

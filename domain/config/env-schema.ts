@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable crawlflow reads, with its default and what it is for.
+ * Defaults point at the local stack (`npm run stack -- up`), so nothing needs setting
+ * on a developer machine. The README's configuration table is checked against this list.
+ */
+
+const text = (fallback: string) => z.string().trim().min(1, 'must not be empty').default(fallback);
+const optionalText = () =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value));
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().positive('must be greater than 0'))
+    .default(fallback);
+const port = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a port number')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65535, 'must be a port number (0-65535)'))
+    .default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .transform((value) => value === 'true' || value === '1' || value === 'yes')
+    .default(fallback);
+const list = (fallback: string[]) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    )
+    .default(fallback);
+const hostPort = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be host:port')
+    .default(fallback);
+const url = (fallback: string, protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+    .default(fallback);
+const optionalUrl = (protocols: string[]) =>
+  optionalText().refine((value) => {
+    if (value === undefined) return true;
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be empty or a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+export const envSchema = z.object({
+  // Temporal
+  TEMPORAL_ADDRESS: hostPort('127.0.0.1:7233').describe('Temporal frontend gRPC address'),
+  TEMPORAL_NAMESPACE: text('default').describe('Temporal namespace'),
+  TEMPORAL_UI_URL: url('http://127.0.0.1:8233', ['http:', 'https:']).describe(
+    'Temporal Web UI base URL, used for links to runs',
+  ),
+  TASK_QUEUE_PREFIX: text('crawlflow').describe(
+    'Prefix of the task queue names: <prefix>-workflows, -io, -cpu, -sandbox',
+  ),
+
+  // Kafka
+  KAFKA_BROKERS: list(['127.0.0.1:9092']).describe('Comma-separated Kafka bootstrap brokers'),
+  KAFKA_CLIENT_ID: text('crawlflow').describe('Kafka client id'),
+  KAFKA_INPUT_TOPIC: text('crawlflow.messages').describe("Topic the bridge consumes (the seed's sub_topics)"),
+  KAFKA_OUTPUT_TOPIC: text('crawlflow.tagged').describe("Topic tagged messages are published to (the seed's pub_topics)"),
+  KAFKA_DEAD_LETTER_TOPIC: text('crawlflow.dead-letter').describe('Topic for records that are not valid messages'),
+  KAFKA_CONSUMER_GROUP: text('crawlflow-bridge').describe("The bridge's consumer group (the seed's consumer_group)"),
+  KAFKA_TOPIC_PARTITIONS: positiveInt(3).describe('Partitions of the topics crawlflow creates'),
+  KAFKA_MAX_MESSAGE_BYTES: positiveInt(1_048_576).describe('Largest record crawlflow accepts or publishes, in bytes'),
+
+  // MongoDB
+  MONGODB_URI: url('mongodb://127.0.0.1:27017/crawlflow', ['mongodb:', 'mongodb+srv:']).describe(
+    'MongoDB connection string; the database name in its path is used',
+  ),
+
+  // Mail and alerts
+  SMTP_URL: url('smtp://127.0.0.1:1025', ['smtp:', 'smtps:']).describe('SMTP relay alert mails go through'),
+  ALERT_FROM: text('crawlflow <crawlflow@localhost>').describe('From address of alert mails'),
+  ALERT_RECIPIENTS: list(['ops@localhost']).describe("Comma-separated alert recipients (the seed's monitor_mail_list)"),
+  ALERT_SUBJECT: text('[crawlflow] failures').describe("Subject prefix of alert digests (the seed's monitor_mail_sub)"),
+  ALERT_DIGEST_INTERVAL_SECONDS: positiveInt(60).describe('How often pending alerts are mailed as one digest'),
+
+  // Fetching
+  SPIDER_API: optionalUrl(['http:', 'https:']).describe(
+    'Spider API the URL is posted to; empty means a direct GET of the URL',
+  ),
+  SPIDER_TIMEOUT_SECONDS: positiveInt(30).describe("Timeout of one fetch (the seed's SPIDER_TIMEOUT)"),
+  FETCH_MAX_BYTES: positiveInt(10 * 1024 * 1024).describe('Largest page body fetched, in bytes'),
+  FETCH_MAX_REDIRECTS: positiveInt(5).describe('Redirects followed by a direct fetch'),
+  FETCH_ALLOW_PRIVATE_NETWORKS: flag(false).describe(
+    'Let direct fetches reach loopback, private and link-local addresses (SSRF guard off)',
+  ),
+  FETCH_USER_AGENT: text('crawlflow/0.1').describe('User-Agent of direct fetches'),
+
+  // Tagging
+  SERVICE_TYPE: text('wx').describe("Service type whose tagging rules apply (the seed's SERVICE_TYPE)"),
+  TAGGER_RULES_FILE: optionalText().describe('Tagging rules file (JSON or YAML); empty means the built-in rules'),
+  TAGGER_MODEL_FILE: optionalText().describe('Trained classifier model file; empty means rules only'),
+  TAGGER_THREADS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .optional()
+    .describe('Tagging worker threads; default is the number of cores'),
+
+  // URI ingest and generators
+  URI_ALLOWED_SCHEMES: list(['http', 'https']).describe('URI schemes ingest accepts'),
+  INGEST_MAX_UPLOAD_BYTES: positiveInt(50 * 1024 * 1024).describe('Largest uploaded URI file or script, in bytes'),
+  GENERATOR_TIMEOUT_SECONDS: positiveInt(300).describe('Default wall-time limit of one generator script run'),
+  SANDBOX_MODE: z
+    .enum(['auto', 'bwrap', 'limits'], { error: 'must be auto, bwrap or limits' })
+    .default('auto')
+    .describe('Script sandbox: bwrap, limits only, or auto (bwrap where it runs)'),
+  SANDBOX_USER: text('crawlflow-sandbox').describe('Unprivileged user generator scripts run as'),
+
+  // Processes
+  WEB_HOST: text('127.0.0.1').describe('Address `crawlflow web` listens on'),
+  WEB_PORT: port(8080).describe('Port `crawlflow web` listens on'),
+  METRICS_HOST: text('127.0.0.1').describe('Address the metrics and health endpoints listen on'),
+  METRICS_PORT: port(0).describe(
+    'Port of the metrics and health endpoints; 0 picks the per-process default (9464 + offset)',
+  ),
+  LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+      error: 'must be one of trace, debug, info, warn, error, fatal, silent',
+    })
+    .default('info')
+    .describe('Log level'),
+  LOG_FORMAT: z
+    .enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' })
+    .default('auto')
+    .describe('Log format: JSON lines, human-readable, or auto (pretty on a terminal)'),
+});
+
+export type Env = z.output<typeof envSchema>;
+export type EnvVariableName = keyof typeof envSchema.shape;
+export const ENV_VARIABLE_NAMES = Object.keys(envSchema.shape) as EnvVariableName[];

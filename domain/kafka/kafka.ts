@@ -1,0 +1,40 @@
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import type { Config } from '../config/config';
+import type { Logger } from '../logging/logger';
+
+/**
+ * The one place crawlflow builds Kafka clients. kafkajs is in maintenance mode; keeping
+ * access behind this module lets @confluentinc/kafka-javascript (same API) replace it.
+ */
+export function createKafka(config: Config['kafka'], logger?: Logger, clientSuffix = ''): Kafka {
+  return new Kafka({
+    clientId: `${config.clientId}${clientSuffix ? `-${clientSuffix}` : ''}`,
+    brokers: config.brokers,
+    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      if (!logger) return;
+      const { message, ...rest } = entry.log;
+      const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
+      logger[level]({ kafka: entry.namespace, ...rest }, message);
+    },
+  });
+}
+
+/** The topics crawlflow owns, with their settings. Auto-create is off on the broker. */
+export function crawlflowTopics(config: Config['kafka']): Array<{ topic: string; numPartitions: number; configEntries: Array<{ name: string; value: string }> }> {
+  const maxBytes = { name: 'max.message.bytes', value: String(config.maxMessageBytes + 64 * 1024) };
+  return [config.inputTopic, config.outputTopic, config.deadLetterTopic].map((topic) => ({
+    topic,
+    numPartitions: config.topicPartitions,
+    configEntries: [maxBytes],
+  }));
+}
+
+/** Creates crawlflow's topics where missing; returns the names it created. */
+export async function ensureTopics(admin: Admin, config: Config['kafka']): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = crawlflowTopics(config).filter((topic) => !existing.has(topic.topic));
+  if (missing.length === 0) return [];
+  await admin.createTopics({ topics: missing, waitForLeaders: true });
+  return missing.map((topic) => topic.topic);
+}

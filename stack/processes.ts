@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StackPaths } from './paths';
+
+/** Starting, finding and stopping the stack's background processes through pid files. */
+
+export function pidFile(paths: StackPaths, service: string): string {
+  return join(paths.run, `${service}.pid`);
+}
+
+export function logFile(paths: StackPaths, service: string): string {
+  return join(paths.logs, `${service}.log`);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid the stack recorded for a service, if that process is still alive. */
+export function runningPid(paths: StackPaths, service: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile(paths, service), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StartOptions {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts a detached process in its own process group, logging to the service's log file. */
+export function startDetached(paths: StackPaths, service: string, options: StartOptions): number {
+  mkdirSync(paths.logs, { recursive: true });
+  mkdirSync(paths.run, { recursive: true });
+  const log = openSync(logFile(paths, service), 'a');
+  try {
+    const child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    if (child.pid === undefined) throw new Error(`could not start ${service}: ${options.command}`);
+    child.unref();
+    writeFileSync(pidFile(paths, service), `${child.pid}\n`);
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Stops a process group the stack started: SIGTERM, then SIGKILL after the grace period. */
+export async function stopProcess(paths: StackPaths, service: string, graceMs = 20_000): Promise<boolean> {
+  const pid = runningPid(paths, service);
+  rmSyncQuiet(pidFile(paths, service));
+  if (pid === undefined) return false;
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && isAlive(pid)) await sleep(200);
+  if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+  return true;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function rmSyncQuiet(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/** True when something accepts TCP connections on host:port. */
+export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Polls `check` until it resolves true or the deadline passes; the last error explains a failure. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  isStillStarting: () => boolean = () => true,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    if (!isStillStarting()) break;
+    await sleep(500);
+  }
+  const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
+  throw new Error(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s${reason}`);
+}

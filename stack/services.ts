@@ -1,0 +1,316 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { SEARCH_ATTRIBUTE_TYPES } from '../common/search-attributes';
+import type { StackPaths } from './paths';
+import { logFile, portOpen, startDetached, type StartOptions } from './processes';
+import { runCommand } from './run-command';
+
+/**
+ * The services of the local stack, each installed from a registry this machine reaches
+ * and run on loopback. Versions are pinned here; the README's service table mirrors them.
+ */
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+export const FERRETDB_VERSION = 'v1.24.2';
+export const KAFKA_VERSION = '4.1.1';
+/** How long closed workflows (and so their ids, which de-duplicate messages) are kept. */
+export const NAMESPACE_RETENTION = '30d';
+
+export interface StackService {
+  name: string;
+  /** What a person connects to. */
+  endpoints: string[];
+  installed(): boolean;
+  install(): Promise<void>;
+  start(): number;
+  /** True once the service really answers requests, not merely listens. */
+  ready(): Promise<boolean>;
+  /** One-off setup once ready (namespaces, retention); must be idempotent. */
+  afterReady?(): Promise<void>;
+  startTimeoutMs: number;
+  /** host:port that tells whether anything already listens there. */
+  port: { host: string; port: number };
+}
+
+const HOST = '127.0.0.1';
+
+export function stackServices(paths: StackPaths, repoRoot: string): StackService[] {
+  return [temporal(paths), kafka(paths), mongo(paths), mail(paths, repoRoot)];
+}
+
+function goEnv(paths: StackPaths): NodeJS.ProcessEnv {
+  return { ...process.env, GOBIN: paths.bin, GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' };
+}
+
+function temporal(paths: StackPaths): StackService {
+  const binary = join(paths.bin, 'temporal');
+  const cli = (args: string[]) => runCommand(binary, [...args, '--address', `${HOST}:7233`], { quiet: true });
+  return {
+    name: 'temporal',
+    endpoints: [`grpc ${HOST}:7233`, `web ui http://${HOST}:8233`],
+    port: { host: HOST, port: 7233 },
+    startTimeoutMs: 120_000,
+    installed: () => existsSync(binary),
+    async install() {
+      // Later CLI tags carry a `replace` directive in go.mod and cannot be `go install`ed.
+      await runCommand('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+        env: goEnv(paths),
+      });
+    },
+    start() {
+      mkdirSync(paths.data, { recursive: true });
+      const searchAttributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => [
+        '--search-attribute',
+        `${name}=${type}`,
+      ]);
+      return startDetached(paths, 'temporal', {
+        command: binary,
+        args: [
+          'server',
+          'start-dev',
+          '--ip',
+          HOST,
+          '--port',
+          '7233',
+          '--ui-ip',
+          HOST,
+          '--ui-port',
+          '8233',
+          '--db-filename',
+          join(paths.data, 'temporal.sqlite'),
+          '--log-format',
+          'json',
+          '--log-level',
+          'warn',
+          // Task-queue priority (generator priorities) needs the new matcher on this server version.
+          '--dynamic-config-value',
+          'matching.useNewMatcher=true',
+          // Let `crawlflow status` and tests list workflows right after they close.
+          '--dynamic-config-value',
+          'system.forceSearchAttributesCacheRefreshOnRead=true',
+          ...searchAttributes,
+        ],
+      });
+    },
+    async ready() {
+      if (!(await portOpen(HOST, 7233))) return false;
+      const output = await cli(['operator', 'cluster', 'health']);
+      return output.includes('SERVING');
+    },
+    async afterReady() {
+      // The 24 h default would let a re-delivered Kafka record start a second run a day later.
+      await cli(['operator', 'namespace', 'update', '--namespace', 'default', '--retention', NAMESPACE_RETENTION]);
+    },
+  };
+}
+
+function kafka(paths: StackPaths): StackService {
+  const home = join(paths.src, `kafka-${KAFKA_VERSION}`);
+  const libs = join(home, 'libs');
+  const dataDir = join(paths.data, 'kafka');
+  const properties = join(home, 'server.properties');
+  const log4j = join(home, 'log4j2.properties');
+  const java = (args: string[]): StartOptions => ({
+    command: 'java',
+    args: ['-Xms256m', '-Xmx1g', `-Dlog4j2.configurationFile=${log4j}`, '-cp', `${libs}/*`, ...args],
+  });
+  return {
+    name: 'kafka',
+    endpoints: [`broker ${HOST}:9092`],
+    port: { host: HOST, port: 9092 },
+    startTimeoutMs: 120_000,
+    installed: () => existsSync(join(libs, `kafka_2.13-${KAFKA_VERSION}.jar`)) && existsSync(properties),
+    async install() {
+      mkdirSync(home, { recursive: true });
+      writeFileSync(join(home, 'pom.xml'), kafkaPom());
+      await runCommand(
+        'mvn',
+        ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+        { cwd: home },
+      );
+      writeFileSync(properties, kafkaProperties(dataDir));
+      writeFileSync(log4j, KAFKA_LOG4J);
+    },
+    start() {
+      // Format the KRaft storage once; a formatted directory keeps its topics across restarts.
+      if (!existsSync(join(dataDir, 'meta.properties'))) {
+        mkdirSync(dataDir, { recursive: true });
+        const format = java([
+          'kafka.tools.StorageTool',
+          'format',
+          '--ignore-formatted',
+          '--cluster-id',
+          randomBytes(16).toString('base64url'),
+          '--config',
+          properties,
+        ]);
+        const result = spawnSync(format.command, format.args, { encoding: 'utf8' });
+        if (result.status !== 0) throw new Error(`kafka storage format failed:\n${result.stdout}${result.stderr}`);
+      }
+      return startDetached(paths, 'kafka', java(['kafka.Kafka', properties]));
+    },
+    async ready() {
+      if (!(await portOpen(HOST, 9092))) return false;
+      const admin = new Kafka({ brokers: [`${HOST}:9092`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        return cluster.brokers.length > 0 && cluster.controller !== null;
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}
+
+function kafkaPom(): string {
+  const dependency = (group: string, artifact: string, version: string) =>
+    `    <dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`;
+  return `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.crawlflow</groupId>
+  <artifactId>kafka-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+${dependency('org.apache.kafka', 'kafka_2.13', KAFKA_VERSION)}
+${dependency('org.slf4j', 'slf4j-api', '2.0.17')}
+${dependency('org.apache.logging.log4j', 'log4j-slf4j2-impl', '2.24.3')}
+${dependency('org.apache.logging.log4j', 'log4j-core', '2.24.3')}
+  </dependencies>
+</project>
+`;
+}
+
+function kafkaProperties(dataDir: string): string {
+  return `# Written by crawlflow's stack script: one KRaft broker+controller on loopback.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@${HOST}:9093
+listeners=PLAINTEXT://${HOST}:9092,CONTROLLER://${HOST}:9093
+advertised.listeners=PLAINTEXT://${HOST}:9092
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=${dataDir}
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# crawlflow creates its topics itself; a typo must not create a new one.
+auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+`;
+}
+
+const KAFKA_LOG4J = `status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.kafka.name = kafka
+logger.kafka.level = warn
+logger.apache.name = org.apache.kafka
+logger.apache.level = warn
+`;
+
+function mongo(paths: StackPaths): StackService {
+  const binary = join(paths.bin, 'ferretdb');
+  const dataDir = join(paths.data, 'ferretdb');
+  return {
+    name: 'mongodb',
+    endpoints: [`mongodb://${HOST}:27017 (FerretDB ${FERRETDB_VERSION}, SQLite)`],
+    port: { host: HOST, port: 27017 },
+    startTimeoutMs: 60_000,
+    installed: () => existsSync(binary),
+    async install() {
+      // `go install …/ferretdb@v1.24.2` fails here: it looks up the module's deprecation
+      // through the proxy's version list, which this network refuses. Building the module's
+      // source as the main module avoids that lookup, and FerretDB refuses to start unless
+      // build/version/version.txt names its version, which a module download lacks.
+      const json = await runCommand('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], {
+        env: goEnv(paths),
+        quiet: true,
+      });
+      const moduleDir = (JSON.parse(json) as { Dir: string }).Dir;
+      const source = join(paths.src, `ferretdb-${FERRETDB_VERSION}`);
+      rmSync(source, { recursive: true, force: true });
+      cpSync(moduleDir, source, { recursive: true });
+      makeWritable(source);
+      writeFileSync(join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+      mkdirSync(paths.bin, { recursive: true });
+      await runCommand('go', ['build', '-o', binary, './cmd/ferretdb'], { cwd: source, env: goEnv(paths) });
+    },
+    start() {
+      mkdirSync(dataDir, { recursive: true });
+      return startDetached(paths, 'mongodb', {
+        command: binary,
+        args: [
+          '--handler=sqlite',
+          `--sqlite-url=file:${dataDir}/`,
+          `--state-dir=${dataDir}`,
+          `--listen-addr=${HOST}:27017`,
+          '--debug-addr=-',
+          '--telemetry=disable',
+          '--log-level=warn',
+        ],
+      });
+    },
+    async ready() {
+      if (!(await portOpen(HOST, 27017))) return false;
+      const client = new MongoClient(`mongodb://${HOST}:27017`, { serverSelectionTimeoutMS: 2000 });
+      try {
+        await client.connect();
+        const reply = await client.db('admin').command({ ping: 1 });
+        return reply.ok === 1;
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
+
+function makeWritable(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) makeWritable(path);
+    else chmodSync(path, 0o644);
+  }
+}
+
+function mail(paths: StackPaths, repoRoot: string): StackService {
+  // MailDev is a dev dependency of the repo, so `npm ci` installs it at the locked version.
+  const binary = join(repoRoot, 'node_modules', 'maildev', 'bin', 'maildev');
+  return {
+    name: 'mail',
+    endpoints: [`smtp ${HOST}:1025`, `web ui and REST API http://${HOST}:1080`],
+    port: { host: HOST, port: 1025 },
+    startTimeoutMs: 30_000,
+    installed: () => existsSync(binary),
+    async install() {
+      throw new Error(`MailDev is missing at ${binary}: run \`npm ci\` in the repository first`);
+    },
+    start() {
+      return startDetached(paths, 'mail', {
+        command: process.execPath,
+        args: [binary, '--smtp', '1025', '--web', '1080', '--ip', HOST, '--web-ip', HOST],
+      });
+    },
+    async ready() {
+      const response = await fetch(`http://${HOST}:1080/healthz`);
+      return response.ok;
+    },
+  };
+}
+
+export { logFile };

@@ -1,0 +1,27 @@
+import type { Config } from '../domain/config/config';
+import { createKafka, ensureTopics } from '../domain/kafka/kafka';
+import type { Logger } from '../domain/logging/logger';
+import { connectMongo } from '../domain/mongo/client';
+import { ensureIndexes } from '../domain/mongo/indexes';
+
+/**
+ * Creates what crawlflow's processes expect to exist: its Kafka topics (auto-create is off)
+ * and its MongoDB indexes (de-duplication relies on the unique ones). Idempotent.
+ */
+export async function setupInfrastructure(config: Config, logger: Logger): Promise<void> {
+  const admin = createKafka(config.kafka, logger, 'setup').admin();
+  await admin.connect();
+  try {
+    const created = await ensureTopics(admin, config.kafka);
+    logger.info({ created }, created.length > 0 ? 'created Kafka topics' : 'Kafka topics present');
+  } finally {
+    await admin.disconnect();
+  }
+  const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-setup' });
+  try {
+    const indexes = await ensureIndexes(mongo.db);
+    logger.info({ indexes }, 'MongoDB indexes present');
+  } finally {
+    await mongo.client.close();
+  }
+}

@@ -1,0 +1,2 @@
+// The worker's workflowsPath: every workflow crawlflow runs is exported here.
+export { selfCheckWorkflow } from './self-check';
