@@ -3,10 +3,13 @@ import { createKafka, ensureTopics } from '../domain/kafka/kafka';
 import type { Logger } from '../domain/logging/logger';
 import { connectMongo } from '../domain/mongo/client';
 import { ensureIndexes } from '../domain/mongo/indexes';
+import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
+import { ensureAlertDigestSchedule } from './alert-digest-schedule';
 
 /**
- * Creates what crawlflow's processes expect to exist: its Kafka topics (auto-create is off)
- * and its MongoDB indexes (de-duplication relies on the unique ones). Idempotent.
+ * Creates what crawlflow's processes expect to exist: its Kafka topics (auto-create is off),
+ * its MongoDB indexes (de-duplication relies on the unique ones) and its Temporal schedules.
+ * Idempotent.
  */
 export async function setupInfrastructure(config: Config, logger: Logger): Promise<void> {
   const admin = createKafka(config.kafka, logger, 'setup').admin();
@@ -23,5 +26,12 @@ export async function setupInfrastructure(config: Config, logger: Logger): Promi
     logger.info({ indexes }, 'MongoDB indexes present');
   } finally {
     await mongo.client.close();
+  }
+  const temporal = await connectTemporalClient(config.temporal);
+  try {
+    await ensureAlertDigestSchedule(temporal, config);
+    logger.info({ everySeconds: config.alerts.digestIntervalSeconds }, 'alert digest schedule present');
+  } finally {
+    await closeTemporalClient(temporal);
   }
 }

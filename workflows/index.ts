@@ -1,2 +1,3 @@
 // The worker's workflowsPath: every workflow crawlflow runs is exported here.
 export { selfCheckWorkflow } from './self-check';
+export { alertDigestWorkflow } from './alert-digest';

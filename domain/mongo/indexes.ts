@@ -1,11 +1,14 @@
 import type { Db, IndexDescription } from 'mongodb';
+import { ALERT_INDEXES } from '../alerts/alert-repository';
 
 /**
  * Every index crawlflow's queries and de-duplication need, per collection. Each subject
  * module exports its own map and adds it here; `crawlflow setup` (and `crawlflow up`)
  * create them. Only index features that real MongoDB and FerretDB both support are used.
  */
-export const COLLECTION_INDEXES: Record<string, IndexDescription[]> = {};
+export const COLLECTION_INDEXES: Record<string, IndexDescription[]> = {
+  ...ALERT_INDEXES,
+};
 
 export async function ensureIndexes(db: Db): Promise<string[]> {
   const created: string[] = [];
