@@ -1,4 +1,4 @@
-import { ObjectId, type Db } from 'mongodb';
+import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 
 /**
  * Alerts waiting to be mailed. Anything that fails for good (a fetch, a publish, a generator
@@ -38,7 +38,7 @@ export interface AlertDocument extends NewAlert {
   sentAt?: Date;
 }
 
-export const ALERT_INDEXES = {
+export const ALERT_INDEXES: Record<string, IndexDescription[]> = {
   [ALERT_COLLECTION]: [
     { key: { status: 1, createdAt: 1 }, name: 'status_createdAt' },
     { key: { digestId: 1 }, name: 'digestId' },
