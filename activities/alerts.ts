@@ -1,10 +1,13 @@
 import { activityInfo } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
 import type { AlertRepository, NewAlert } from '../domain/alerts/alert-repository';
-import { formatDigestMail } from '../domain/alerts/digest-mail';
+import type { Alerting } from '../domain/alerts/alerting';
+import { formatDigestMail, formatRecoveryMail } from '../domain/alerts/digest-mail';
+import { metrics } from '../domain/metrics/metrics';
 
 export interface AlertActivityDeps {
-  alerts: AlertRepository;
+  alerts: Pick<AlertRepository, 'pending' | 'markSent' | 'digestState' | 'saveDigestState'>;
+  alerting: Pick<Alerting, 'raise'>;
   mailer: Pick<Transporter, 'sendMail'>;
   mail: { from: string; recipients: string[]; subjectPrefix: string };
   workflowUrl: (workflowId: string) => string;
@@ -12,24 +15,43 @@ export interface AlertActivityDeps {
   maxAlertsPerDigest?: number;
 }
 
-/** Io-queue activities: record an alert now, mail pending alerts as one digest later. */
+/** Io-queue activities: raise an alert now, mail pending alerts as one digest per window. */
 export function createAlertActivities(deps: AlertActivityDeps) {
+  const mail = (subject: string, text: string) =>
+    deps.mailer.sendMail({ from: deps.mail.from, to: deps.mail.recipients, subject, text });
+
   return {
     async recordAlert(alert: NewAlert): Promise<string> {
-      return (await deps.alerts.record(alert)).toHexString();
+      return deps.alerting.raise(alert);
     },
 
-    /** Mails every pending alert as one digest; returns how many were mailed. */
-    async sendAlertDigest(): Promise<{ mailed: number; digestId?: string }> {
-      // The run and activity id name the digest: a retried attempt re-sends the same alerts.
+    /**
+     * Mails every pending alert as one digest, or a "recovered" mail for the first quiet
+     * window after failures. Alerts stay pending until the relay accepted the mail: when
+     * SMTP is down this fails, Temporal retries, and the next tick tries again.
+     */
+    async sendAlertDigest(): Promise<{ mailed: number; recovery: boolean }> {
       const info = activityInfo();
-      const digestId = `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}/${info.activityId}`;
-      const alerts = await deps.alerts.claimForDigest(digestId, deps.maxAlertsPerDigest ?? 200);
-      if (alerts.length === 0) return { mailed: 0 };
-      const mail = formatDigestMail(alerts, { subjectPrefix: deps.mail.subjectPrefix, workflowUrl: deps.workflowUrl });
-      await deps.mailer.sendMail({ from: deps.mail.from, to: deps.mail.recipients, subject: mail.subject, text: mail.text });
-      await deps.alerts.markSent(digestId);
-      return { mailed: alerts.length, digestId };
+      const digestId = `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}`;
+      const alerts = await deps.alerts.pending(deps.maxAlertsPerDigest ?? 200);
+      const state = await deps.alerts.digestState();
+      if (alerts.length === 0) {
+        if (!state.inTrouble) return { mailed: 0, recovery: false };
+        const recovery = formatRecoveryMail({ subjectPrefix: deps.mail.subjectPrefix, since: state.lastSentAt });
+        await mail(recovery.subject, recovery.text);
+        await deps.alerts.saveDigestState({ inTrouble: false, lastSentAt: new Date() });
+        return { mailed: 0, recovery: true };
+      }
+      const digest = formatDigestMail(alerts, { subjectPrefix: deps.mail.subjectPrefix, workflowUrl: deps.workflowUrl });
+      await mail(digest.subject, digest.text);
+      await deps.alerts.markSent(
+        alerts.map((alert) => alert._id),
+        digestId,
+      );
+      await deps.alerts.saveDigestState({ inTrouble: true, lastSentAt: new Date() });
+      metrics.alertDigestsSent.inc();
+      metrics.alertsSent.inc(alerts.length);
+      return { mailed: alerts.length, recovery: false };
     },
   };
 }

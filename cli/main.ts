@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBridgeCommand } from './commands/bridge';
 import { registerCheckCommand } from './commands/check';
 import { registerSetupCommand } from './commands/setup';
 import { registerUpCommand } from './commands/up';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerSetupCommand(program);
   registerWorkerCommand(program);
+  registerBridgeCommand(program);
   registerCheckCommand(program);
   return program;
 }

@@ -1,3 +1,5 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
 /**
  * Custom search attributes crawlflow sets on its workflows, so runs can be filtered in the
  * Temporal Web UI (`CrawlflowOutcome = "failed"`) and with `temporal workflow list --query`.
@@ -23,3 +25,12 @@ export const SEARCH_ATTRIBUTE_TYPES: Readonly<Record<SearchAttributeName, 'Keywo
   CrawlflowOutcome: 'Keyword',
   CrawlflowGenerator: 'Keyword',
 };
+
+/** Typed keys for client starts (`typedSearchAttributes`) and `upsertSearchAttributes` in workflows. */
+export const SearchAttributeKeys = {
+  source: defineSearchAttributeKey(SearchAttributeName.Source, SearchAttributeType.KEYWORD),
+  job: defineSearchAttributeKey(SearchAttributeName.Job, SearchAttributeType.KEYWORD),
+  urlHost: defineSearchAttributeKey(SearchAttributeName.UrlHost, SearchAttributeType.KEYWORD),
+  outcome: defineSearchAttributeKey(SearchAttributeName.Outcome, SearchAttributeType.KEYWORD),
+  generator: defineSearchAttributeKey(SearchAttributeName.Generator, SearchAttributeType.KEYWORD),
+} as const;

@@ -1,7 +1,8 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ALERT_DIGEST_SCHEDULE_ID } from '../domain/alerts/digest-trigger';
 import type { Config } from '../domain/config/config';
 
-export const ALERT_DIGEST_SCHEDULE_ID = 'crawlflow-alert-digest';
+export { ALERT_DIGEST_SCHEDULE_ID };
 
 /**
  * Creates (or updates to the configured interval) the schedule that mails pending alerts as

@@ -1,11 +1,22 @@
 import { Worker } from '@temporalio/worker';
 import { createAlertActivities } from '../activities/alerts';
+import { createFailureActivities } from '../activities/failures';
+import { createFetchActivities } from '../activities/fetch';
+import { createPublishActivities } from '../activities/publish';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { QueueKind } from '../common/task-queues';
 import { createAlertRepository } from '../domain/alerts/alert-repository';
+import { createAlerting } from '../domain/alerts/alerting';
+import { digestTrigger } from '../domain/alerts/digest-trigger';
+import { createKafka } from '../domain/kafka/kafka';
+import { createTaggedProducer } from '../domain/kafka/tagged-producer';
 import { createMailer } from '../domain/mail/mailer';
+import { observeGauge, metrics } from '../domain/metrics/metrics';
 import { connectMongo } from '../domain/mongo/client';
-import { workflowUrl } from '../domain/temporal/connection';
+import { createPageFetcher } from '../domain/pages/page-fetcher';
+import { createPayloadStore } from '../domain/payloads/payload-store';
+import { createFailedMessageRepository } from '../domain/pipeline/failed-messages';
+import { closeTemporalClient, connectTemporalClient, workflowUrl } from '../domain/temporal/connection';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 
 /** Polls the io queue: slow network work (fetch, publish, MongoDB, mail), many at a time. */
@@ -13,25 +24,50 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
   const { config, logger } = context;
   const taskQueue = config.temporal.taskQueues.io;
   const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-io-worker' });
+  const temporal = await connectTemporalClient(config.temporal);
   const mailer = createMailer(config.alerts);
+  const fetcher = createPageFetcher(config.fetch);
+  const producer = createTaggedProducer(createKafka(config.kafka, logger, 'io-worker'), config.kafka.outputTopic);
   const close = closeAll(logger, [
+    ['kafka producer', () => producer.close()],
+    ['page fetcher', () => fetcher.close()],
     ['mailer', () => mailer.close()],
+    ['temporal client', () => closeTemporalClient(temporal)],
     ['mongodb', () => mongo.client.close()],
   ]);
   try {
+    const payloads = createPayloadStore(mongo.db);
+    const alerts = createAlertRepository(mongo.db);
+    const alerting = createAlerting({
+      alerts,
+      triggerDigest: digestTrigger(temporal),
+      windowMs: config.alerts.digestIntervalSeconds * 1000,
+      logger,
+    });
+    observeGauge(metrics.alertsWaiting, () => alerts.countPending());
     const worker = await Worker.create({
       connection: context.connection,
       namespace: config.temporal.namespace,
       taskQueue,
       activities: {
         ...createSelfCheckActivities({ queue: QueueKind.Io }),
+        ...createFetchActivities({ fetcher, payloads, logger }),
+        ...createPublishActivities({
+          producer,
+          payloads,
+          topic: config.kafka.outputTopic,
+          maxMessageBytes: config.kafka.maxMessageBytes,
+        }),
+        ...createFailureActivities({ failedMessages: createFailedMessageRepository(mongo.db), alerting }),
         ...createAlertActivities({
-          alerts: createAlertRepository(mongo.db),
+          alerts,
+          alerting,
           mailer,
           mail: { from: config.alerts.from, recipients: config.alerts.recipients, subjectPrefix: config.alerts.subject },
           workflowUrl: (workflowId) => workflowUrl(config.temporal, workflowId),
         }),
       },
+      // Fetches mostly wait on the network: many at once cost little.
       maxConcurrentActivityTaskExecutions: 100,
     });
     return { queue: taskQueue, run: () => worker.run(), shutdown: () => worker.shutdown(), close };

@@ -11,7 +11,8 @@ export async function alertDigestWorkflow(input: AlertDigestInput): Promise<{ ma
   const { sendAlertDigest } = proxyActivities<AlertActivities>({
     taskQueue: input.ioTaskQueue,
     startToCloseTimeout: '2m',
-    retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 10 },
+    // A few quick tries; after that the alerts wait (durably, in MongoDB) for the next tick.
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
   });
   const { mailed } = await sendAlertDigest();
   return { mailed };

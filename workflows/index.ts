@@ -1,3 +1,4 @@
 // The worker's workflowsPath: every workflow crawlflow runs is exported here.
 export { selfCheckWorkflow } from './self-check';
 export { alertDigestWorkflow } from './alert-digest';
+export { messageWorkflow } from './message';

@@ -11,6 +11,7 @@ export const CRAWLFLOW_PROCESSES: SupervisedProcess[] = [
   { name: 'worker-io', args: ['worker', '--queue', 'io'] },
   { name: 'worker-cpu', args: ['worker', '--queue', 'cpu'] },
   { name: 'worker-sandbox', args: ['worker', '--queue', 'sandbox'] },
+  { name: 'bridge', args: ['bridge'] },
 ];
 
 export function registerUpCommand(program: Command): void {

@@ -3,7 +3,9 @@ import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 /**
  * Alerts waiting to be mailed. Anything that fails for good (a fetch, a publish, a generator
  * run) records one; the digest workflow mails all pending alerts as one message per interval,
- * like the seed's MailSender, so a burst of failures is one mail, not hundreds.
+ * like the seed's MailSender, so a burst of failures is one mail, not hundreds. The first
+ * failure after a quiet period is mailed at once, and the first quiet window after failures
+ * sends a "recovered" mail.
  */
 
 export const ALERT_COLLECTION = 'alert';
@@ -31,22 +33,35 @@ export interface NewAlert {
 
 export interface AlertDocument extends NewAlert {
   _id: ObjectId;
-  status: 'pending' | 'claimed' | 'sent';
+  status: 'pending' | 'sent';
   createdAt: Date;
-  /** The digest that claimed (and then mailed) this alert. */
+  /** The digest that mailed this alert. */
   digestId?: string;
   sentAt?: Date;
 }
 
+/** What the digest remembers between runs: when it last mailed, and whether that was about failures. */
+export interface DigestState {
+  _id: 'digest';
+  lastSentAt?: Date;
+  /** The last mail reported failures; the next quiet window sends "recovered". */
+  inTrouble: boolean;
+  /** When an alert last asked for an immediate digest (first failure after a quiet period). */
+  triggeredAt?: Date;
+}
+
+export const ALERT_STATE_COLLECTION = 'alert_state';
+
 export const ALERT_INDEXES: Record<string, IndexDescription[]> = {
   [ALERT_COLLECTION]: [
     { key: { status: 1, createdAt: 1 }, name: 'status_createdAt' },
-    { key: { digestId: 1 }, name: 'digestId' },
+    { key: { createdAt: -1 }, name: 'createdAt' },
   ],
 };
 
 export function createAlertRepository(db: Db) {
   const alerts = db.collection<AlertDocument>(ALERT_COLLECTION);
+  const state = db.collection<DigestState>(ALERT_STATE_COLLECTION);
   return {
     async record(alert: NewAlert): Promise<ObjectId> {
       const detail = alert.detail ? truncateDetail(alert.detail) : undefined;
@@ -61,31 +76,55 @@ export function createAlertRepository(db: Db) {
     },
 
     /**
-     * Claims up to `limit` pending alerts for one digest (and re-returns those it already
-     * claimed, so a retried digest mails the same alerts again rather than losing them).
+     * The oldest alerts not yet mailed. They stay pending until a mail carrying them was
+     * accepted, so an SMTP outage delays them but never loses them.
      */
-    async claimForDigest(digestId: string, limit: number): Promise<AlertDocument[]> {
-      const pending = await alerts.find({ status: 'pending' }, { projection: { _id: 1 } }).sort({ createdAt: 1 }).limit(limit).toArray();
-      if (pending.length > 0) {
-        await alerts.updateMany(
-          { _id: { $in: pending.map((alert) => alert._id) }, status: 'pending' },
-          { $set: { status: 'claimed', digestId } },
-        );
-      }
-      return alerts.find({ digestId, status: 'claimed' }).sort({ createdAt: 1 }).toArray();
+    pending(limit: number): Promise<AlertDocument[]> {
+      return alerts.find({ status: 'pending' }).sort({ createdAt: 1 }).limit(limit).toArray();
     },
 
-    async markSent(digestId: string): Promise<number> {
-      const result = await alerts.updateMany({ digestId, status: 'claimed' }, { $set: { status: 'sent', sentAt: new Date() } });
+    async markSent(ids: ObjectId[], digestId: string): Promise<number> {
+      const result = await alerts.updateMany(
+        { _id: { $in: ids }, status: 'pending' },
+        { $set: { status: 'sent', sentAt: new Date(), digestId } },
+      );
       return result.modifiedCount;
     },
 
     countPending(): Promise<number> {
-      return alerts.countDocuments({ status: { $in: ['pending', 'claimed'] } });
+      return alerts.countDocuments({ status: 'pending' });
     },
 
+    /** The latest alerts, newest first (for `crawlflow status` and the web page). */
     recent(limit: number): Promise<AlertDocument[]> {
       return alerts.find({}).sort({ createdAt: -1 }).limit(limit).toArray();
+    },
+
+    async digestState(): Promise<DigestState> {
+      return (await state.findOne({ _id: 'digest' })) ?? { _id: 'digest', inTrouble: false };
+    },
+
+    async saveDigestState(update: Partial<Omit<DigestState, '_id'>>): Promise<void> {
+      await state.updateOne({ _id: 'digest' }, { $set: update }, { upsert: true });
+    },
+
+    /**
+     * True for exactly one caller when the system was quiet (the last mail was not about
+     * failures, and no immediate digest was asked for within `windowMs`): that caller
+     * triggers the digest at once instead of waiting for the next tick.
+     */
+    async claimImmediateDigest(windowMs: number): Promise<boolean> {
+      const now = new Date();
+      await state.updateOne({ _id: 'digest' }, { $setOnInsert: { inTrouble: false } }, { upsert: true });
+      const result = await state.updateOne(
+        {
+          _id: 'digest',
+          inTrouble: false,
+          $or: [{ triggeredAt: { $exists: false } }, { triggeredAt: { $lt: new Date(now.getTime() - windowMs) } }],
+        },
+        { $set: { triggeredAt: now } },
+      );
+      return result.modifiedCount === 1;
     },
   };
 }

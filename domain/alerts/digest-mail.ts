@@ -5,7 +5,10 @@ export interface DigestMail {
   text: string;
 }
 
-/** One plain-text mail for a batch of alerts, grouped by kind, with links to the runs. */
+/**
+ * One plain-text mail for a batch of alerts: counts per kind first, then each alert with a
+ * link to its run in the Temporal Web UI.
+ */
 export function formatDigestMail(
   alerts: AlertDocument[],
   options: { subjectPrefix: string; workflowUrl: (workflowId: string) => string },
@@ -31,5 +34,16 @@ export function formatDigestMail(
   return {
     subject: `${options.subjectPrefix}: ${alerts.length} alert${alerts.length === 1 ? '' : 's'} (${counts})`,
     text: [`crawlflow recorded ${alerts.length} failure alert(s) since the last digest.`, '', ...sections, ''].join('\n'),
+  };
+}
+
+/** The mail for the first quiet window after failures. */
+export function formatRecoveryMail(options: { subjectPrefix: string; since?: Date }): DigestMail {
+  return {
+    subject: `${options.subjectPrefix}: recovered — no new failures`,
+    text: [
+      `crawlflow recorded no new failures since the last alert digest${options.since ? ` (${options.since.toISOString()})` : ''}.`,
+      '',
+    ].join('\n'),
   };
 }

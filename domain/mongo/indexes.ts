@@ -1,5 +1,8 @@
 import type { Db, IndexDescription } from 'mongodb';
 import { ALERT_INDEXES } from '../alerts/alert-repository';
+import { PAYLOAD_INDEXES } from '../payloads/payload-store';
+import { FAILED_MESSAGE_INDEXES } from '../pipeline/failed-messages';
+import { STORE_INDEXES } from '../store/store';
 
 /**
  * Every index crawlflow's queries and de-duplication need, per collection. Each subject
@@ -8,6 +11,9 @@ import { ALERT_INDEXES } from '../alerts/alert-repository';
  */
 export const COLLECTION_INDEXES: Record<string, IndexDescription[]> = {
   ...ALERT_INDEXES,
+  ...STORE_INDEXES,
+  ...PAYLOAD_INDEXES,
+  ...FAILED_MESSAGE_INDEXES,
 };
 
 export async function ensureIndexes(db: Db): Promise<string[]> {

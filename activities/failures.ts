@@ -1,0 +1,55 @@
+import { ObjectId } from 'mongodb';
+import type { FailureRecord, Outcome } from '../common/pipeline';
+import { AlertKind } from '../domain/alerts/alert-repository';
+import type { Alerting } from '../domain/alerts/alerting';
+import { metrics } from '../domain/metrics/metrics';
+import type { FailedMessageRepository } from '../domain/pipeline/failed-messages';
+
+export interface FailureActivityDeps {
+  failedMessages: FailedMessageRepository;
+  alerting: Pick<Alerting, 'raise'>;
+}
+
+const ALERT_KIND_BY_STEP = {
+  fetch: AlertKind.FetchFailed,
+  tag: AlertKind.TagFailed,
+  publish: AlertKind.PublishFailed,
+  bridge: AlertKind.DeadLetter,
+} as const;
+
+/** Io-queue activities: write a failed-message record (replayable) and route it to alerting. */
+export function createFailureActivities(deps: FailureActivityDeps) {
+  return {
+    async recordFailure(failure: FailureRecord): Promise<string> {
+      const id = await deps.failedMessages.record({
+        workflowId: failure.workflowId,
+        runId: failure.runId,
+        step: failure.step,
+        errorType: failure.errorType,
+        error: failure.message,
+        envelope: failure.envelope,
+        ...(failure.replayOf ? { replayOf: new ObjectId(failure.replayOf) } : {}),
+      });
+      metrics.failures.inc({ kind: ALERT_KIND_BY_STEP[failure.step] });
+      await deps.alerting.raise({
+        kind: ALERT_KIND_BY_STEP[failure.step],
+        summary: `${failure.step} failed (${failure.errorType}): ${failure.message}`.slice(0, 300),
+        detail: {
+          failedMessageId: id.toHexString(),
+          url: failure.envelope.summary.url,
+          messageId: failure.envelope.summary.messageId,
+        },
+        workflowId: failure.workflowId,
+        ...(failure.envelope.summary.job ? { job: failure.envelope.summary.job } : {}),
+      });
+      return id.toHexString();
+    },
+
+    /** Called at the end of a replayed run: how the replay ended, on the record it replayed. */
+    async finishReplay(input: { replayOf: string; workflowId: string; outcome: Outcome; error?: string }): Promise<void> {
+      await deps.failedMessages.finishReplay(new ObjectId(input.replayOf), input.workflowId, input.outcome, input.error);
+    },
+  };
+}
+
+export type FailureActivities = ReturnType<typeof createFailureActivities>;

@@ -1,0 +1,62 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { PublishRequest, PublishResult } from '../common/pipeline';
+import type { TaggedProducer } from '../domain/kafka/tagged-producer';
+import type { PayloadStore } from '../domain/payloads/payload-store';
+import { metrics } from '../domain/metrics/metrics';
+import { buildOutputMessage, OutputTooLargeError } from '../domain/pipeline/output-message';
+
+export interface PublishActivityDeps {
+  producer: Pick<TaggedProducer, 'send'>;
+  payloads: Pick<PayloadStore, 'get'>;
+  topic: string;
+  /** Largest record the output topic accepts (KAFKA_MAX_MESSAGE_BYTES). */
+  maxMessageBytes: number;
+}
+
+/** Io-queue activity: build each tagged message (within the size limit) and publish it. */
+export function createPublishActivities(deps: PublishActivityDeps) {
+  return {
+    async publishTagged(requests: PublishRequest[]): Promise<PublishResult[]> {
+      const built = await Promise.all(
+        requests.map(async (request) => {
+          const input = JSON.parse(await deps.payloads.get(request.envelope.body)) as Record<string, unknown>;
+          const [html, text] = request.page
+            ? await Promise.all([deps.payloads.get(request.page.html), deps.payloads.get(request.page.text)])
+            : ['', ''];
+          try {
+            // Keys and headers need room too.
+            const output = buildOutputMessage(
+              { input, workflowId: request.workflowId, html, text, ...(request.page ? { page: request.page } : {}), ...(request.fetchFailure ? { fetchFailure: request.fetchFailure } : {}), tagging: request.tagging, timings: request.timings },
+              deps.maxMessageBytes - 4096,
+            );
+            return { request, output };
+          } catch (error) {
+            if (error instanceof OutputTooLargeError) throw ApplicationFailure.nonRetryable(error.message, 'OutputTooLarge');
+            throw error;
+          }
+        }),
+      );
+      const positions = await deps.producer.send(
+        built.map(({ request, output }) => ({
+          key: request.envelope.summary.messageId ?? request.workflowId,
+          value: output.value,
+          headers: {
+            'crawlflow-workflow-id': request.workflowId,
+            'crawlflow-tagger-version': request.tagging.taggerVersion,
+            'crawlflow-rules-version': request.tagging.rulesVersion,
+          },
+        })),
+      );
+      metrics.messagesPublished.inc(built.length);
+      return built.map(({ output }, index) => ({
+        topic: deps.topic,
+        partition: positions[index]?.partition ?? -1,
+        offset: positions[index]?.offset ?? '-1',
+        bytes: output.bytes,
+        truncated: output.truncated,
+      }));
+    },
+  };
+}
+
+export type PublishActivities = ReturnType<typeof createPublishActivities>;

@@ -1,0 +1,57 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { TagRequest, TagResult } from '../common/pipeline';
+import { metrics } from '../domain/metrics/metrics';
+import type { PayloadStore } from '../domain/payloads/payload-store';
+import { UntaggableMessageError, type TaggingEngine } from '../domain/tagging/api';
+
+export interface TagActivityDeps {
+  engine: Pick<TaggingEngine, 'tagBatch' | 'engineVersion'>;
+  payloads: Pick<PayloadStore, 'get'>;
+}
+
+/**
+ * Cpu-queue activity: tag messages (page text as `content` when fetched). The engine runs
+ * on worker threads, so this worker's event loop keeps polling and heartbeating.
+ */
+export function createTagActivities(deps: TagActivityDeps) {
+  return {
+    async tagMessages(requests: TagRequest[]): Promise<TagResult[]> {
+      const messages = await Promise.all(
+        requests.map(async (request) => {
+          const message = parseMessage(await deps.payloads.get(request.envelope.body));
+          if (request.text !== undefined) message.content = await deps.payloads.get(request.text);
+          return message;
+        }),
+      );
+      try {
+        const outcomes = await deps.engine.tagBatch(messages);
+        metrics.messagesTagged.inc(outcomes.length);
+        for (const outcome of outcomes) metrics.taggingDuration.observe(outcome.elapsedMs / 1000);
+        return outcomes.map((outcome) => ({
+          tags: outcome.tags,
+          taggerVersion: deps.engine.engineVersion,
+          rulesVersion: outcome.rulesVersion,
+          ...(outcome.modelVersion ? { modelVersion: outcome.modelVersion } : {}),
+          scannedChars: outcome.scannedChars,
+          truncated: outcome.truncated,
+          elapsedMs: outcome.elapsedMs,
+        }));
+      } catch (error) {
+        if (error instanceof UntaggableMessageError) {
+          throw ApplicationFailure.nonRetryable(error.message, 'UntaggableMessage', { index: error.index });
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+function parseMessage(json: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw ApplicationFailure.nonRetryable('the message is not a JSON object', 'UntaggableMessage');
+  }
+  return value as Record<string, unknown>;
+}
+
+export type TagActivities = ReturnType<typeof createTagActivities>;

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { createAlertRepository } from '../../domain/alerts/alert-repository';
+import { createAlerting } from '../../domain/alerts/alerting';
+import { digestTrigger } from '../../domain/alerts/digest-trigger';
+import { createKafka } from '../../domain/kafka/kafka';
+import { connectMongo } from '../../domain/mongo/client';
+import { createPayloadStore } from '../../domain/payloads/payload-store';
+import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
+import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { createBridge } from '../../starters/bridge';
+import { loadCliContext } from '../context';
+
+export function registerBridgeCommand(program: Command): void {
+  program
+    .command('bridge')
+    .description('consume the input topic: one message workflow per record, bad records to the dead-letter topic')
+    .action(async () => {
+      const { config, logger } = loadCliContext('bridge');
+      const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-bridge' });
+      const temporal = await connectTemporalClient(config.temporal);
+      const alerts = createAlertRepository(mongo.db);
+      const bridge = createBridge({
+        config,
+        kafka: createKafka(config.kafka, logger, 'bridge'),
+        temporal,
+        payloads: createPayloadStore(mongo.db),
+        failedMessages: createFailedMessageRepository(mongo.db),
+        alerting: createAlerting({
+          alerts,
+          triggerDigest: digestTrigger(temporal),
+          windowMs: config.alerts.digestIntervalSeconds * 1000,
+          logger,
+        }),
+        logger,
+      });
+      await bridge.start();
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      logger.info('stopping the bridge');
+      await bridge.stop();
+      await closeTemporalClient(temporal);
+      await mongo.client.close();
+      logger.info('bridge stopped');
+    });
+}

@@ -1,0 +1,142 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FailureActivities } from '../activities/failures';
+import type { FetchActivities } from '../activities/fetch';
+import type { PublishActivities } from '../activities/publish';
+import type { TagActivities } from '../activities/tag';
+import { isLinkMessage } from '../common/messages';
+import {
+  FailureStep,
+  Outcome,
+  type FetchedPage,
+  type MessageWorkflowInput,
+  type MessageWorkflowResult,
+  type TagResult,
+} from '../common/pipeline';
+import { SearchAttributeKeys } from '../common/search-attributes';
+
+/**
+ * One Kafka message: fetch its page (link messages only) → tag it on the cpu queue →
+ * publish it. As in the seed, a page that cannot be fetched still gets tagged and published
+ * with empty content; that and every other failure is recorded and alerted.
+ */
+export async function messageWorkflow(input: MessageWorkflowInput): Promise<MessageWorkflowResult> {
+  const { envelope, settings } = input;
+  const { workflowId, runId } = workflowInfo();
+  const startedAt = new Date();
+
+  const { fetchPages } = proxyActivities<FetchActivities>({
+    taskQueue: settings.taskQueues.io,
+    // One attempt may take the whole spider timeout; allow some slack for extraction and storage.
+    startToCloseTimeout: `${settings.fetchTimeoutSeconds + 15}s`,
+    heartbeatTimeout: '20s',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: settings.fetchMaxAttempts },
+  });
+  const { tagMessages } = proxyActivities<TagActivities>({
+    taskQueue: settings.taskQueues.cpu,
+    startToCloseTimeout: '2m',
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['UntaggableMessage'] },
+  });
+  const { publishTagged } = proxyActivities<PublishActivities>({
+    taskQueue: settings.taskQueues.io,
+    startToCloseTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+  });
+  const { recordFailure, finishReplay } = proxyActivities<FailureActivities>({
+    taskQueue: settings.taskQueues.io,
+    startToCloseTimeout: '30s',
+    // Recording a failure must not be lost to a MongoDB hiccup: keep trying.
+    retry: { initialInterval: '1s', maximumInterval: '1m' },
+  });
+
+  const fail = async (step: FailureStep, errorType: string, message: string) => {
+    await recordFailure({
+      workflowId,
+      runId,
+      step,
+      envelope,
+      errorType,
+      message,
+      ...(input.replayOf ? { replayOf: input.replayOf } : {}),
+    });
+  };
+  const finish = async (outcome: Outcome, error?: string) => {
+    upsertSearchAttributes([{ key: SearchAttributeKeys.outcome, value: outcome }]);
+    if (input.replayOf) await finishReplay({ replayOf: input.replayOf, workflowId, outcome, ...(error ? { error } : {}) });
+  };
+
+  // 1. Fetch
+  let page: FetchedPage | undefined;
+  let fetchFailure: { errorType: string; message: string; elapsedMs: number } | undefined;
+  const fetchStarted = Date.now();
+  if (isLinkMessage(envelope.summary)) {
+    try {
+      const [result] = await fetchPages([{ url: envelope.summary.url as string }]);
+      if (result?.ok) page = result;
+      else if (result) fetchFailure = { errorType: result.errorType, message: result.message, elapsedMs: result.elapsedMs };
+    } catch (error) {
+      const { type, message } = describeFailure(error);
+      fetchFailure = { errorType: type, message, elapsedMs: Date.now() - fetchStarted };
+    }
+  }
+  const fetchMs = Date.now() - fetchStarted;
+
+  // 2. Tag
+  const tagStarted = Date.now();
+  let tagging: TagResult;
+  try {
+    const [result] = await tagMessages([{ envelope, ...(page ? { text: page.text } : {}) }]);
+    if (!result) throw ApplicationFailure.nonRetryable('the tagger returned no result', 'TaggerContract');
+    tagging = result;
+  } catch (error) {
+    const { type, message } = describeFailure(error);
+    await fail(FailureStep.Tag, type, message);
+    await finish(Outcome.TagFailed, message);
+    throw ApplicationFailure.nonRetryable(`tagging failed: ${message}`, 'TagFailed');
+  }
+  const tagMs = Date.now() - tagStarted;
+
+  // 3. Publish
+  try {
+    const [published] = await publishTagged([
+      {
+        envelope,
+        workflowId,
+        ...(page ? { page } : {}),
+        ...(fetchFailure ? { fetchFailure } : {}),
+        tagging,
+        timings: { startedAt: startedAt.toISOString(), fetchMs, tagMs },
+      },
+    ]);
+    if (fetchFailure) {
+      await fail(FailureStep.Fetch, fetchFailure.errorType, fetchFailure.message);
+      await finish(Outcome.FetchFailed, fetchFailure.message);
+    } else {
+      await finish(Outcome.Published);
+    }
+    return {
+      outcome: fetchFailure ? Outcome.FetchFailed : Outcome.Published,
+      ...(published ? { published } : {}),
+      tags: tagging.tags.map((tag) => tag.name),
+    };
+  } catch (error) {
+    const { type, message } = describeFailure(error);
+    await fail(FailureStep.Publish, type, message);
+    await finish(Outcome.PublishFailed, message);
+    throw ApplicationFailure.nonRetryable(`publishing failed: ${message}`, 'PublishFailed');
+  }
+}
+
+/** The innermost failure's type and message: what a person needs in the failure record. */
+function describeFailure(error: unknown): { type: string; message: string } {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  if (current instanceof ApplicationFailure) return { type: current.type ?? 'Error', message: current.message };
+  if (current instanceof Error) return { type: current.name, message: current.message };
+  return { type: 'Error', message: String(current) };
+}
