@@ -1,13 +1,18 @@
-import { ALL_QUEUE_KINDS, type QueueKind } from '../common/task-queues';
+import { ALL_QUEUE_KINDS, QueueKind } from '../common/task-queues';
 import type { Config } from '../domain/config/config';
+import { createKafka } from '../domain/kafka/kafka';
 import type { Logger } from '../domain/logging/logger';
+import { findFreePort, hostPort, resolveMetricsPort, temporalSdkMetricsAddress, usesDefaultMetricsPorts } from '../domain/metrics/ports';
+import { kafkaReadiness, mongoReadiness, temporalReadiness, type ReadinessCheck } from '../domain/metrics/readiness';
+import { startMetricsServer, temporalSdkMetricsSource } from '../domain/metrics/server';
+import { connectMongo } from '../domain/mongo/client';
 import { connectWorkerConnection } from '../domain/temporal/connection';
 import { installTemporalRuntime } from '../domain/temporal/runtime';
 import { createCpuWorker } from './cpu-worker';
 import { createIoWorker } from './io-worker';
 import { createSandboxWorker } from './sandbox-worker';
 import { createWorkflowsWorker } from './workflows-worker';
-import type { RunnableWorker, WorkerContext } from './worker-context';
+import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 
 const FACTORIES: Record<QueueKind, (context: WorkerContext) => Promise<RunnableWorker>> = {
   workflows: createWorkflowsWorker,
@@ -16,19 +21,53 @@ const FACTORIES: Record<QueueKind, (context: WorkerContext) => Promise<RunnableW
   sandbox: createSandboxWorker,
 };
 
+/** What each queue's activities reach besides Temporal: `/readyz` checks exactly these. */
+const QUEUE_DEPENDENCIES: Record<QueueKind, ReadonlyArray<'mongodb' | 'kafka'>> = {
+  workflows: [],
+  io: ['mongodb', 'kafka'], // alerts, claim checks, failed messages; publish
+  cpu: [],
+  sandbox: ['mongodb'], // generator runs insert crawler tasks
+};
+
+/** `worker-io`, or `worker-io+cpu` for a process serving several queues. */
+export function workerProcessName(queues: readonly QueueKind[]): string {
+  return queues.length === ALL_QUEUE_KINDS.length ? 'worker-all' : `worker-${queues.join('+')}`;
+}
+
 /**
  * Runs the workers for the given queues in this process until SIGINT/SIGTERM, sharing one
- * connection; then closes each worker's clients and the connection, in that order.
+ * connection, with metrics and health served beside them (docs/operations.md); then closes
+ * each worker's clients, the connection, and the metrics server last, in that order.
  */
 export async function runWorkers(config: Config, logger: Logger, queues: readonly QueueKind[] = ALL_QUEUE_KINDS): Promise<void> {
-  installTemporalRuntime(logger);
-  const connection = await connectWorkerConnection(config.temporal);
+  const processName = workerProcessName(queues);
+  const fallback = usesDefaultMetricsPorts(config.metrics);
+  const metricsServer = await startMetricsServer({
+    processName,
+    host: config.metrics.host,
+    port: resolveMetricsPort(config.metrics, `worker-${queues[0] ?? QueueKind.Workflows}`),
+    fallbackToFreePort: fallback,
+    logger,
+    extraMetrics: () => sdkMetrics(),
+  });
+  const sdkMetricsAddress = await installTemporalRuntime(logger, {
+    metricsBindAddress: temporalSdkMetricsAddress(config.metrics, metricsServer.port),
+    processName,
+    ...(fallback ? { metricsFallbackBindAddress: async () => hostPort(config.metrics.host, await findFreePort(config.metrics.host)) } : {}),
+  });
+  const sdkMetrics = sdkMetricsAddress ? temporalSdkMetricsSource(sdkMetricsAddress) : async () => '';
   const workers: RunnableWorker[] = [];
+  const steps: Array<[string, () => Promise<unknown> | unknown]> = [['workers', () => Promise.all(workers.map((worker) => worker.close()))]];
+  const close = closeAll(logger, steps);
   try {
+    const connection = await connectWorkerConnection(config.temporal);
+    steps.push(['temporal connection', () => connection.close()]);
+    const checks = [temporalReadiness(connection), ...(await dependencyChecks(config, logger, queues, steps))];
     for (const queue of queues) {
       workers.push(await FACTORIES[queue]({ config, logger: logger.child({ queue }), connection }));
     }
-    logger.info({ taskQueues: workers.map((worker) => worker.queue) }, 'workers polling');
+    metricsServer.setReadinessChecks(checks);
+    logger.info({ taskQueues: workers.map((worker) => worker.queue), metrics: metricsServer.url }, 'workers polling');
     // One worker failing stops the others too: a half-served process hides the failure.
     const results = await Promise.allSettled(
       workers.map((worker) =>
@@ -43,9 +82,34 @@ export async function runWorkers(config: Config, logger: Logger, queues: readonl
     if (failure) throw failure.reason;
     logger.info('workers stopped');
   } finally {
-    for (const worker of workers) await worker.close();
-    await connection.close();
+    steps.push(['metrics server', () => metricsServer.close()]);
+    await close();
   }
+}
+
+/**
+ * Clients of their own for the readiness checks, so `/readyz`
+ * reports what the queues need without reaching into each worker's clients.
+ */
+async function dependencyChecks(
+  config: Config,
+  logger: Logger,
+  queues: readonly QueueKind[],
+  closeSteps: Array<[string, () => Promise<unknown> | unknown]>,
+): Promise<ReadinessCheck[]> {
+  const needs = new Set(queues.flatMap((queue) => QUEUE_DEPENDENCIES[queue]));
+  const checks: ReadinessCheck[] = [];
+  if (needs.has('mongodb')) {
+    const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-readiness' });
+    closeSteps.push(['readiness mongodb', () => mongo.client.close()]);
+    checks.push(mongoReadiness(mongo.db));
+  }
+  if (needs.has('kafka')) {
+    const admin = createKafka(config.kafka, logger, 'readiness').admin({ retry: { retries: 0 } });
+    closeSteps.push(['readiness kafka', () => admin.disconnect()]);
+    checks.push(kafkaReadiness(admin));
+  }
+  return checks;
 }
 
 function safeShutdown(worker: RunnableWorker): void {

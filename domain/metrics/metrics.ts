@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withTimeout } from './timeout';
 
 /**
  * Every crawlflow metric, in one place, so names stay consistent and a dashboard can rely on
@@ -22,20 +23,28 @@ const CPU_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 /** Seconds buckets for a generator script run (100 ms … 1 h). */
 const RUN_SECONDS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 
-/** A gauge whose value is read when Prometheus scrapes, from a source set with `observeGauge`. */
-type SourcedGauge<Label extends string> = Gauge<Label>;
 type GaugeSource = () => number | Promise<number>;
 const gaugeSources = new WeakMap<Gauge<string>, GaugeSource>();
+/** A scrape never waits longer than this for a gauge's source (e.g. a MongoDB count). */
+const GAUGE_SOURCE_TIMEOUT_MS = 1_000;
 
-function sourcedGauge<Label extends string = never>(name: string, help: string, labelNames: Label[] = []): SourcedGauge<Label> {
-  return new Gauge<Label>({
+/**
+ * A gauge whose value is read when Prometheus scrapes, from a source set with `observeGauge`.
+ * A source that fails or is slow reads as NaN (a gap on the dashboard), never a failed scrape.
+ */
+function sourcedGauge(name: string, help: string): Gauge {
+  return new Gauge({
     name,
     help,
-    labelNames,
     registers: [metricsRegistry],
     async collect() {
-      const source = gaugeSources.get(this as Gauge<string>);
-      if (source) this.set(await source());
+      const source = gaugeSources.get(this);
+      if (!source) return;
+      try {
+        this.set(await withTimeout(Promise.resolve(source()), GAUGE_SOURCE_TIMEOUT_MS));
+      } catch {
+        this.set(Number.NaN);
+      }
     },
   });
 }

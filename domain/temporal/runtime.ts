@@ -9,22 +9,62 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
-let installed = false;
+export interface TemporalRuntimeOptions {
+  /**
+   * `host:port` for the SDK's Prometheus exporter (worker task slots, poll latency,
+   * schedule-to-start latency, activity and workflow task counters…), served on `/metrics`.
+   * Names get Prometheus suffixes (`_total`, `_seconds`) and durations are in seconds.
+   * @default no exporter
+   */
+  metricsBindAddress?: string;
+  /** Added as a `process` label on every SDK series, like crawlflow's own. @default none */
+  processName?: string;
+  /**
+   * Where the exporter goes when `metricsBindAddress` is taken (for default ports only).
+   * @default none: a taken address fails the install
+   */
+  metricsFallbackBindAddress?: () => Promise<string>;
+}
+
+let installed: { metricsBindAddress: string | undefined } | undefined;
 
 /**
  * Routes the Temporal runtime's logs (worker, workflow and activity loggers) into crawlflow's
- * pino logger. Must run once per process, before the first worker is created.
+ * pino logger and, when asked, exports the SDK's metrics. Must run once per process, before
+ * the first NativeConnection or worker is created; later calls change nothing.
+ *
+ * @returns the SDK exporter's address actually in effect (the first call's), if any.
  */
-export function installTemporalRuntime(logger: Logger): void {
-  if (installed) return;
-  installed = true;
+export async function installTemporalRuntime(logger: Logger, options: TemporalRuntimeOptions = {}): Promise<string | undefined> {
+  if (installed) return installed.metricsBindAddress;
   const temporalLogger = logger.child({ source: 'temporal' });
-  Runtime.install({
-    logger: new DefaultLogger('INFO', (entry) => {
-      const { message, level, meta } = entry;
-      temporalLogger[LEVELS[level]]({ ...(meta ?? {}) }, message);
-    }),
-    // SIGINT/SIGTERM make every worker in this process drain and stop.
-    shutdownSignals: ['SIGINT', 'SIGTERM'],
-  });
+  const install = (metricsBindAddress: string | undefined) => {
+    Runtime.install({
+      logger: new DefaultLogger('INFO', (entry) => {
+        const { message, level, meta } = entry;
+        temporalLogger[LEVELS[level]]({ ...(meta ?? {}) }, message);
+      }),
+      telemetryOptions: metricsBindAddress
+        ? {
+            metrics: {
+              prometheus: { bindAddress: metricsBindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+              ...(options.processName ? { globalTags: { process: options.processName } } : {}),
+            },
+          }
+        : {},
+      // SIGINT/SIGTERM make every worker in this process drain and stop.
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+    });
+    installed = { metricsBindAddress };
+    return metricsBindAddress;
+  };
+  try {
+    return install(options.metricsBindAddress);
+  } catch (error) {
+    // The core reports a taken port as "Failed to start prometheus metrics exporter: Address already in use".
+    if (!options.metricsFallbackBindAddress || !/address already in use/i.test(String(error))) throw error;
+    const fallback = await options.metricsFallbackBindAddress();
+    logger.warn({ taken: options.metricsBindAddress, fallback }, 'default Temporal SDK metrics port in use; exporting on a free port instead');
+    return install(fallback);
+  }
 }

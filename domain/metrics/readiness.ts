@@ -1,0 +1,77 @@
+import type { Admin } from 'kafkajs';
+import type { Db } from 'mongodb';
+import type { Transporter } from 'nodemailer';
+import { withTimeout } from './timeout';
+
+/**
+ * Readiness: does this process's dependency answer right now? Each check makes one cheap
+ * round trip through the client the process already holds (so a broken connection shows),
+ * and `runReadinessChecks` bounds it in time, so a dead service reads as "down", not a hang.
+ */
+export interface ReadinessCheck {
+  /** Short name shown to operators: `temporal`, `kafka`, `mongodb`, `smtp`. */
+  name: string;
+  /** Resolves when the dependency answered; rejects (or times out) when it did not. */
+  check(): Promise<unknown>;
+}
+
+export interface ReadinessResult {
+  name: string;
+  ok: boolean;
+  /** Why the check failed, one line (no stack). */
+  error?: string;
+  /** How long the check took, in milliseconds. */
+  ms: number;
+}
+
+/** What `/readyz` waits for one dependency before calling it down. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 3_000;
+
+/** Runs every check at once, each bounded by `timeoutMs`. Never throws. */
+export function runReadinessChecks(checks: readonly ReadinessCheck[], timeoutMs = DEFAULT_CHECK_TIMEOUT_MS): Promise<ReadinessResult[]> {
+  return Promise.all(checks.map((check) => runOne(check, timeoutMs)));
+}
+
+async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<ReadinessResult> {
+  const started = performance.now();
+  try {
+    await withTimeout(check.check(), timeoutMs);
+    return { name: check.name, ok: true, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { name: check.name, ok: false, error: oneLine(error), ms: Math.round(performance.now() - started) };
+  }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.trim() || 'failed';
+}
+
+/** Temporal answers through this connection (client `Connection` or worker `NativeConnection`). */
+export function temporalReadiness(connection: { workflowService: { getSystemInfo(request: object): Promise<unknown> } }): ReadinessCheck {
+  return { name: 'temporal', check: () => connection.workflowService.getSystemInfo({}) };
+}
+
+/** MongoDB answers a ping on this database's client. */
+export function mongoReadiness(db: Db): ReadinessCheck {
+  return { name: 'mongodb', check: () => db.command({ ping: 1 }) };
+}
+
+/**
+ * A Kafka broker answers a metadata request. Pass an admin created with
+ * `kafka.admin({ retry: { retries: 0 } })` so a down broker fails fast instead of retrying.
+ */
+export function kafkaReadiness(admin: Admin): ReadinessCheck {
+  return {
+    name: 'kafka',
+    async check() {
+      await admin.connect(); // a no-op when connected; reconnects after an outage
+      return admin.describeCluster();
+    },
+  };
+}
+
+/** The SMTP relay greets us and accepts our credentials (nodemailer's `verify`). */
+export function smtpReadiness(mailer: Pick<Transporter, 'verify'>): ReadinessCheck {
+  return { name: 'smtp', check: () => mailer.verify() };
+}
