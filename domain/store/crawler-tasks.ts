@@ -1,0 +1,306 @@
+import { createHash } from 'node:crypto';
+import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
+import { insertManyUnordered } from './bulk';
+import { Collection } from './collections';
+
+/** The seed's `CrawlerTask.STATUS_*`. */
+export const CrawlerTaskStatus = {
+  /** 新增 — stored, not yet fetched. */
+  New: 1,
+  /** 进行中 */
+  InProgress: 2,
+  /** 下载失败 */
+  DownloadFailed: 3,
+  /** 下载成功 */
+  Downloaded: 4,
+  /** 分析失败 */
+  AnalysisFailed: 5,
+  /** 分析成功 */
+  Analysed: 6,
+} as const;
+export type CrawlerTaskStatus = (typeof CrawlerTaskStatus)[keyof typeof CrawlerTaskStatus];
+
+export const CRAWLER_TASK_STATUS_NAMES: Readonly<Record<CrawlerTaskStatus, string>> = {
+  1: 'new',
+  2: 'in progress',
+  3: 'download failed',
+  4: 'downloaded',
+  5: 'analysis failed',
+  6: 'analysed',
+};
+
+/**
+ * `crawler_task`: exactly the seed's `CrawlerTask` model. Its `_id` is derived from the job and
+ * the normalized URI (see {@link crawlerTaskId}), so the `_id` index is the per-job unique
+ * index that de-duplicates atomically: two uploads racing on one URI both try the same `_id`
+ * and the server lets exactly one in.
+ */
+export interface CrawlerTaskDocument {
+  _id: ObjectId;
+  job: ObjectId;
+  task_generator: ObjectId | null;
+  /** The normalized URI (the seed's StringField(max_length=1024); crawlflow accepts up to 8000). */
+  uri: string;
+  cookie: string | null;
+  args: string | null;
+  status: CrawlerTaskStatus;
+  store: string | null;
+  add_datetime: Date;
+}
+
+/** Where a crawler task came from. */
+export const TaskSource = {
+  Manual: 'manual',
+  File: 'file',
+  Config: 'config',
+  Generator: 'generator',
+} as const;
+export type TaskSource = (typeof TaskSource)[keyof typeof TaskSource];
+
+/**
+ * `crawler_task_source`: crawlflow's companion of a task (same `_id`): the URI as submitted,
+ * the hash of its normalized form, the rules version that normalized it, and where it came from.
+ */
+export interface CrawlerTaskSourceDocument {
+  _id: ObjectId;
+  job: ObjectId;
+  /** SHA-256 hex of the normalized URI (`crawler_task.uri`). */
+  uri_hash: string;
+  /** The URI exactly as submitted. */
+  uri_original: string;
+  rules_version: number;
+  source: TaskSource;
+  ingest: ObjectId | null;
+  task_generator: ObjectId | null;
+  /** 1-based line (or row) of the input; null when the input has no lines. */
+  line: number | null;
+  add_datetime: Date;
+}
+
+export const CRAWLER_TASK_INDEXES: Record<string, IndexDescription[]> = {
+  [Collection.CrawlerTask]: [
+    // The page: a job's tasks by status, newest first; and counts per status.
+    { key: { job: 1, status: 1, add_datetime: -1 }, name: 'job_status_added' },
+    { key: { job: 1, add_datetime: -1 }, name: 'job_added' },
+    // A generator's tasks.
+    { key: { task_generator: 1, add_datetime: -1 }, name: 'generator_added' },
+  ],
+  [Collection.CrawlerTaskSource]: [
+    // The receipt of one ingest, line by line.
+    { key: { ingest: 1, line: 1 }, name: 'ingest_line' },
+    { key: { job: 1, uri_hash: 1 }, name: 'job_uri_hash' },
+  ],
+};
+
+/**
+ * The task `_id` of a normalized URI in a job: the first 12 bytes of SHA-256(job id ‖ URI hash).
+ * A real ObjectId, so the seed's models read it; its embedded "timestamp" means nothing — use
+ * `add_datetime`. 96 bits: a collision needs ~10¹⁴ URIs in one job, and {@link insertNew}
+ * checks the stored URI on every duplicate, so a collision is reported, never taken for a
+ * duplicate.
+ */
+export function crawlerTaskId(job: ObjectId, uriHashHex: string): ObjectId {
+  const digest = createHash('sha256').update(job.id).update(Buffer.from(uriHashHex, 'hex')).digest();
+  return new ObjectId(digest.subarray(0, 12));
+}
+
+/** One URI to store: already validated and normalized. */
+export interface NewCrawlerTask {
+  /** Normalized URI. */
+  uri: string;
+  /** {@link uriHash} of `uri`. */
+  uriHash: string;
+  /** As submitted. */
+  original: string;
+  line: number | null;
+}
+
+/** What the URIs of one batch share. */
+export interface TaskBatchContext {
+  job: ObjectId;
+  source: TaskSource;
+  rulesVersion: number;
+  /** @default null */
+  generator?: ObjectId | null;
+  /** @default null */
+  ingest?: ObjectId | null;
+}
+
+export type TaskInsertOutcome =
+  | { kind: 'accepted'; taskId: ObjectId }
+  | { kind: 'duplicate'; taskId: ObjectId }
+  | { kind: 'failed'; reason: string };
+
+export interface CrawlerTask {
+  id: ObjectId;
+  job: ObjectId;
+  generator: ObjectId | null;
+  uri: string;
+  status: CrawlerTaskStatus;
+  addedAt: Date;
+  cookie: string | null;
+  args: string | null;
+  store: string | null;
+}
+
+export interface TaskListQuery {
+  job?: ObjectId;
+  status?: CrawlerTaskStatus;
+  generator?: ObjectId;
+  /** @default 50 (at most 500) */
+  limit?: number;
+  /** Page on: tasks added before this one (its `addedAt` and `id`). */
+  before?: { addedAt: Date; id: ObjectId };
+}
+
+export function createCrawlerTaskRepository(db: Db) {
+  const tasks = db.collection<CrawlerTaskDocument>(Collection.CrawlerTask);
+  const sources = db.collection<CrawlerTaskSourceDocument>(Collection.CrawlerTaskSource);
+
+  return {
+    /**
+     * Stores new tasks (status new) in bulk and says, per input and in input order, whether it
+     * was accepted, a duplicate (of which task — the same batch, an earlier upload, or one
+     * racing with this one), or failed to save. Never stores one URI twice in a job.
+     */
+    async insertNew(context: TaskBatchContext, batch: readonly NewCrawlerTask[]): Promise<TaskInsertOutcome[]> {
+      const now = new Date();
+      const generator = context.generator ?? null;
+      const outcomes: TaskInsertOutcome[] = new Array(batch.length);
+      // Within the batch, later copies are duplicates of the first: one write per distinct URI.
+      const firstIndexById = new Map<string, number>();
+      const candidates: number[] = [];
+      const ids = batch.map((task) => crawlerTaskId(context.job, task.uriHash));
+      ids.forEach((id, index) => {
+        const key = id.toHexString();
+        if (!firstIndexById.has(key)) {
+          firstIndexById.set(key, index);
+          candidates.push(index);
+        }
+      });
+
+      const documents: CrawlerTaskDocument[] = candidates.map((index) => ({
+        _id: ids[index]!,
+        job: context.job,
+        task_generator: generator,
+        uri: batch[index]!.uri,
+        cookie: null,
+        args: null,
+        status: CrawlerTaskStatus.New,
+        store: null,
+        add_datetime: now,
+      }));
+      const written = await insertManyUnordered(tasks, documents);
+
+      for (const [position, reason] of written.failed) outcomes[candidates[position]!] = { kind: 'failed', reason };
+      for (const position of written.inserted) {
+        outcomes[candidates[position]!] = { kind: 'accepted', taskId: documents[position]!._id };
+      }
+      if (written.duplicate.size > 0) {
+        // No false positives: a duplicate is confirmed against the stored task's job and URI.
+        const duplicateDocuments = [...written.duplicate].map((position) => documents[position]!);
+        const stored = await tasks
+          .find({ _id: { $in: duplicateDocuments.map((document) => document._id) } }, { projection: { job: 1, uri: 1 } })
+          .toArray();
+        const storedById = new Map(stored.map((task) => [task._id.toHexString(), task]));
+        for (const position of written.duplicate) {
+          const document = documents[position]!;
+          const existing = storedById.get(document._id.toHexString());
+          outcomes[candidates[position]!] =
+            existing === undefined
+              ? { kind: 'failed', reason: `task ${document._id.toHexString()} was removed while this URI was being stored; submit it again` }
+              : existing.uri === document.uri && existing.job.equals(document.job)
+                ? { kind: 'duplicate', taskId: document._id }
+                : { kind: 'failed', reason: `task id collision with task ${document._id.toHexString()} (${existing.uri})` };
+        }
+      }
+      batch.forEach((_, index) => {
+        const first = firstIndexById.get(ids[index]!.toHexString())!;
+        if (first === index) return;
+        const firstOutcome = outcomes[first]!;
+        outcomes[index] =
+          firstOutcome.kind === 'failed' ? firstOutcome : { kind: 'duplicate', taskId: firstOutcome.taskId };
+      });
+
+      // Provenance of the accepted tasks. Losing it (a crash right here) loses no task.
+      const sourceDocuments: CrawlerTaskSourceDocument[] = [];
+      for (const position of written.inserted) {
+        const index = candidates[position]!;
+        const task = batch[index]!;
+        sourceDocuments.push({
+          _id: documents[position]!._id,
+          job: context.job,
+          uri_hash: task.uriHash,
+          uri_original: task.original,
+          rules_version: context.rulesVersion,
+          source: context.source,
+          ingest: context.ingest ?? null,
+          task_generator: generator,
+          line: task.line,
+          add_datetime: now,
+        });
+      }
+      await insertManyUnordered(sources, sourceDocuments);
+      return outcomes;
+    },
+
+    async get(id: ObjectId): Promise<CrawlerTask | null> {
+      const document = await tasks.findOne({ _id: id });
+      return document ? toTask(document) : null;
+    },
+
+    async source(id: ObjectId): Promise<CrawlerTaskSourceDocument | null> {
+      return sources.findOne({ _id: id });
+    },
+
+    /** Newest first, by job, status and/or generator; page with `before`. */
+    async list(query: TaskListQuery): Promise<CrawlerTask[]> {
+      const filter: Filter<CrawlerTaskDocument> = {};
+      if (query.job) filter.job = query.job;
+      if (query.status !== undefined) filter.status = query.status;
+      if (query.generator) filter.task_generator = query.generator;
+      if (query.before) {
+        filter.$or = [
+          { add_datetime: { $lt: query.before.addedAt } },
+          { add_datetime: query.before.addedAt, _id: { $lt: query.before.id } },
+        ];
+      }
+      const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+      const documents = await tasks.find(filter).sort({ add_datetime: -1, _id: -1 }).limit(limit).toArray();
+      return documents.map(toTask);
+    },
+
+    /** Tasks per status in one job (every status present, zero when none). */
+    async countByStatus(job: ObjectId): Promise<Record<CrawlerTaskStatus, number>> {
+      const statuses = Object.values(CrawlerTaskStatus);
+      const counts = await Promise.all(statuses.map((status) => tasks.countDocuments({ job, status })));
+      return Object.fromEntries(statuses.map((status, index) => [status, counts[index] ?? 0])) as Record<CrawlerTaskStatus, number>;
+    },
+
+    /** Sources of an ingest's accepted lines, in line order, after line `afterLine`. */
+    async sourcesOfIngest(ingest: ObjectId, afterLine: number, limit: number): Promise<CrawlerTaskSourceDocument[]> {
+      return sources.find({ ingest, line: { $gt: afterLine } }).sort({ line: 1 }).limit(limit).toArray();
+    },
+
+    async setStatus(id: ObjectId, status: CrawlerTaskStatus, fields: { store?: string | null } = {}): Promise<boolean> {
+      const result = await tasks.updateOne({ _id: id }, { $set: { status, ...fields } });
+      return result.matchedCount === 1;
+    },
+  };
+}
+
+export type CrawlerTaskRepository = ReturnType<typeof createCrawlerTaskRepository>;
+
+function toTask(document: CrawlerTaskDocument): CrawlerTask {
+  return {
+    id: document._id,
+    job: document.job,
+    generator: document.task_generator ?? null,
+    uri: document.uri,
+    status: document.status,
+    addedAt: document.add_datetime,
+    cookie: document.cookie ?? null,
+    args: document.args ?? null,
+    store: document.store ?? null,
+  };
+}
