@@ -15,6 +15,10 @@ export interface Tag {
   source: TagSource;
   /** The rule (or model) that produced the tag. */
   rule: string;
+  /** Keyword or regular-expression occurrences counted (keyword and regex rules). */
+  hits?: number;
+  /** Up to five different keywords that matched, as written in the rules (keyword rules). */
+  matched?: string[];
 }
 
 /** A message as it reaches tagging: the Kafka JSON object, plus `content` once fetched. */
@@ -31,6 +35,8 @@ export interface TagOutcome {
   truncated: boolean;
   /** Wall time spent tagging this message, in milliseconds. */
   elapsedMs: number;
+  /** Input problems worked around (a field of the wrong type, invalid text, no text at all). */
+  warnings?: string[];
 }
 
 /** Input the engine cannot tag at all (e.g. not an object); never retried. */

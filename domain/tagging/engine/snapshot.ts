@@ -1,0 +1,36 @@
+import type { CompiledRules } from '../rules/compile-rules';
+import type { PreparedMessage, PreparePlan } from '../text/prepare-message';
+
+/** Version of the engine code, recorded beside the rules and model versions. */
+export const ENGINE_VERSION = 'crawlflow-tagger/1';
+
+/**
+ * Everything a thread needs to tag, for one rules (and model) version. Built once on the
+ * caller's side; its big arrays live in SharedArrayBuffers, so sending it to a thread with
+ * each task shares them rather than copying, and a thread rebuilds its small per-version
+ * state (compiled regular expressions) only when `key` changes.
+ */
+export interface EngineSnapshot {
+  /** Changes whenever the rules or the model change. */
+  key: string;
+  rules: CompiledRules;
+}
+
+/** One task for a tagging thread. */
+export interface TagTask {
+  snapshot: EngineSnapshot;
+  messages: PreparedMessage[];
+}
+
+export function snapshotKey(rulesVersion: string, modelVersion: string | undefined): string {
+  return `${rulesVersion}/${modelVersion ?? '-'}`;
+}
+
+/** How the caller trims messages for this snapshot before they cross to a thread. */
+export function preparePlan(snapshot: EngineSnapshot): PreparePlan {
+  return {
+    textFields: snapshot.rules.scan.fields,
+    maxChars: snapshot.rules.scan.maxChars,
+    valueKeys: snapshot.rules.conditionKeys,
+  };
+}
