@@ -44,7 +44,7 @@ export function validateUri(input: string, options: ValidateOptions): UriValidat
   if (chars > MAX_URI_CHARS) {
     return reject(UriRejection.TooLong, `longer than ${MAX_URI_CHARS} characters (${chars})`);
   }
-  const space = /[\s\u0000-\u001f\u007f]/u.exec(trimmed);
+  const space = /[\s\p{Cc}]/u.exec(trimmed);
   if (space) {
     const what = /\s/u.test(space[0]) ? 'whitespace' : 'a control character';
     return reject(
