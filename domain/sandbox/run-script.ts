@@ -128,11 +128,12 @@ export async function runSandboxedScript(options: RunScriptOptions): Promise<Scr
     const child = spawn(command.file, command.args, {
       cwd: command.cwd,
       env: command.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: command.infoFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe'],
       // Its own process group, so one kill(-pid) reaches everything it started.
       detached: true,
     });
-    const result = await superviseChild(child, options);
+    const sandboxInit = command.infoFd === undefined ? undefined : readSandboxInitPid(child, command.infoFd);
+    const result = await superviseChild(child, options, sandboxInit);
     return { ...result, durationMs: Date.now() - started, sandbox: chosen.kind, ...(sandboxNote ? { sandboxNote } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true }).catch((error: unknown) =>
@@ -174,28 +175,51 @@ async function prepareDirectory(dir: string, workDir: string, scriptName: string
 
 type ChildResult = Omit<ScriptResult, 'durationMs' | 'sandbox' | 'sandboxNote'>;
 
-async function superviseChild(child: ChildProcess, options: RunScriptOptions): Promise<ChildResult> {
+/** The host pid of the bwrap sandbox's init, once bwrap has written it to its info fd. */
+function readSandboxInitPid(child: ChildProcess, fd: number): { pid?: number } {
+  const holder: { pid?: number } = {};
+  const stream = child.stdio[fd] as NodeJS.ReadableStream | null | undefined;
+  if (!stream) return holder;
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    text += chunk;
+    const match = /"child-pid"\s*:\s*(\d+)/.exec(text);
+    if (match) holder.pid = Number(match[1]);
+  });
+  stream.on('error', () => undefined);
+  return holder;
+}
+
+async function superviseChild(child: ChildProcess, options: RunScriptOptions, sandboxInit?: { pid?: number }): Promise<ChildResult> {
   const { limits, logger } = options;
   let stopReason: { outcome: ScriptOutcome; reason: string } | undefined;
-  const killGroup = () => {
-    if (child.pid === undefined) return;
+  let hasExited = false;
+  const signal = (pid: number) => {
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
-      // the group is gone already
+      // gone already
     }
+  };
+  const killGroup = () => {
+    if (child.pid !== undefined) signal(-child.pid);
   };
   const stop = (outcome: ScriptOutcome, reason: string) => {
     stopReason ??= { outcome, reason };
-    killGroup();
+    // Under bwrap, kill the namespace's init: bwrap then exits once all of it is gone. Its pid
+    // cannot be reused before bwrap (its parent) has reaped it, i.e. before bwrap exits.
+    if (sandboxInit?.pid !== undefined && !hasExited) signal(sandboxInit.pid);
+    else killGroup();
   };
 
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code, exitSignal) => {
+      hasExited = true;
       // Whatever the script left running in its group dies with it.
       killGroup();
-      resolve({ code, signal });
+      resolve({ code, signal: exitSignal });
     }),
   );
   // A leftover process that escaped the group (limits mode) may hold the pipes open.
@@ -232,6 +256,7 @@ async function superviseChild(child: ChildProcess, options: RunScriptOptions): P
       new Promise<{ error?: undefined }>((resolve) => child.once('spawn', () => resolve({}))),
     ]);
     if (started.error) {
+      hasExited = true; // it never ran
       return { exitCode: null, signal: null, stderr: '', stderrBytes: 0, stdoutBytes: 0, stdoutLines: 0, outcome: ScriptOutcome.NotStarted, reason: `could not start the script: ${started.error.message}` };
     }
     try {
@@ -263,16 +288,21 @@ async function superviseChild(child: ChildProcess, options: RunScriptOptions): P
       }
     }
     child.stdout?.destroy();
-    const { code, signal } = await exited;
+    const { code, signal: exitSignal } = await exited;
     if (consumerError !== undefined) throw consumerError;
     const outcome = stopReason?.outcome ?? (code === 0 ? ScriptOutcome.Succeeded : ScriptOutcome.Failed);
-    const reason = stopReason?.reason ?? (code === 0 ? '' : describeExit(code, signal));
+    const reason = stopReason?.reason ?? (code === 0 ? '' : describeExit(code, exitSignal));
     const kept = stderr.text();
     if (outcome !== ScriptOutcome.Succeeded) logger.info({ outcome, reason, stderrBytes: stderr.total }, 'generator script run did not succeed');
-    return { outcome, reason, exitCode: code, signal, stderr: kept, stderrBytes: stderr.total, stdoutBytes, stdoutLines };
+    return { outcome, reason, exitCode: code, signal: exitSignal, stderr: kept, stderrBytes: stderr.total, stdoutBytes, stdoutLines };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
+    if (!hasExited) {
+      // Only reached when something threw before the process ended: make sure it does.
+      stop(ScriptOutcome.Failed, 'stopped');
+      await exited;
+    }
     killGroup();
   }
 }

@@ -33,7 +33,15 @@ export interface SandboxCommand {
   /** The complete environment of the spawned process: nothing of crawlflow's leaks in. */
   env: Record<string, string>;
   cwd: string;
+  /**
+   * bwrap only: the file descriptor bwrap writes `{"child-pid": N}` to, N being the sandbox's
+   * init process (pid 1 of its namespace). Killing it tears the whole namespace down, and
+   * bwrap exits only once every process in it is gone.
+   */
+  infoFd?: number;
 }
+
+const BWRAP_INFO_FD = 3;
 
 /** The only environment a script sees. */
 export function scriptEnvironment(home: string): Record<string, string> {
@@ -58,6 +66,8 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     file: 'bwrap',
     args: [
       ...bwrapArgs({ network: options.network ?? false, tmpBytes: options.limits.tmpBytes, scriptDir: options.scriptDir, userNamespace: !options.identity }),
+      '--info-fd',
+      String(BWRAP_INFO_FD),
       '--',
       ...inner,
       options.interpreter.path,
@@ -66,6 +76,7 @@ export function buildSandboxCommand(options: SandboxCommandOptions): SandboxComm
     ],
     env: {},
     cwd: '/',
+    infoFd: BWRAP_INFO_FD,
   };
 }
 
