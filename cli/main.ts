@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerBridgeCommand } from './commands/bridge';
 import { registerCheckCommand } from './commands/check';
+import { registerReplayCommand } from './commands/replay';
 import { registerSetupCommand } from './commands/setup';
+import { registerStatusCommand } from './commands/status';
 import { registerUpCommand } from './commands/up';
 import { registerWorkerCommand } from './commands/worker';
 import { reportCommandError } from './context';
@@ -17,7 +19,9 @@ export function buildProgram(): Command {
   registerSetupCommand(program);
   registerWorkerCommand(program);
   registerBridgeCommand(program);
+  registerReplayCommand(program);
   registerCheckCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 

@@ -1,21 +1,20 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { ALERT_DIGEST_SCHEDULE_ID } from '../domain/alerts/digest-trigger';
+import { alertDigestScheduleId } from '../domain/alerts/digest-trigger';
 import type { Config } from '../domain/config/config';
-
-export { ALERT_DIGEST_SCHEDULE_ID };
 
 /**
  * Creates (or updates to the configured interval) the schedule that mails pending alerts as
  * one digest. A digest still running when the next tick comes is not doubled.
  */
 export async function ensureAlertDigestSchedule(client: Client, config: Config): Promise<void> {
+  const scheduleId = alertDigestScheduleId(config.temporal.prefix);
   const options = {
-    scheduleId: ALERT_DIGEST_SCHEDULE_ID,
+    scheduleId,
     spec: { intervals: [{ every: `${config.alerts.digestIntervalSeconds}s` }] },
     action: {
       type: 'startWorkflow' as const,
       workflowType: 'alertDigestWorkflow',
-      workflowId: 'crawlflow-alert-digest',
+      workflowId: scheduleId,
       taskQueue: config.temporal.taskQueues.workflows,
       args: [{ ioTaskQueue: config.temporal.taskQueues.io }],
       workflowExecutionTimeout: '30m',
@@ -23,7 +22,7 @@ export async function ensureAlertDigestSchedule(client: Client, config: Config):
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5m' },
     state: { note: 'Mails pending crawlflow alerts as one digest (ALERT_DIGEST_INTERVAL_SECONDS).' },
   } satisfies ScheduleOptions;
-  const handle = client.schedule.getHandle(ALERT_DIGEST_SCHEDULE_ID);
+  const handle = client.schedule.getHandle(scheduleId);
   try {
     await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
   } catch (error) {

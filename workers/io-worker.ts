@@ -40,7 +40,7 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
     const alerts = createAlertRepository(mongo.db);
     const alerting = createAlerting({
       alerts,
-      triggerDigest: digestTrigger(temporal),
+      triggerDigest: digestTrigger(temporal, config.temporal.prefix),
       windowMs: config.alerts.digestIntervalSeconds * 1000,
       logger,
     });

@@ -27,7 +27,7 @@ export function registerBridgeCommand(program: Command): void {
         failedMessages: createFailedMessageRepository(mongo.db),
         alerting: createAlerting({
           alerts,
-          triggerDigest: digestTrigger(temporal),
+          triggerDigest: digestTrigger(temporal, config.temporal.prefix),
           windowMs: config.alerts.digestIntervalSeconds * 1000,
           logger,
         }),

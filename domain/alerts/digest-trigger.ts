@@ -1,8 +1,11 @@
 import type { Client } from '@temporalio/client';
 
-export const ALERT_DIGEST_SCHEDULE_ID = 'crawlflow-alert-digest';
+/** The alert-digest schedule of a deployment (TASK_QUEUE_PREFIX), e.g. `crawlflow-alert-digest`. */
+export function alertDigestScheduleId(prefix: string): string {
+  return `${prefix}-alert-digest`;
+}
 
 /** Runs the alert-digest schedule's action now (the first failure after a quiet period). */
-export function digestTrigger(client: Client): () => Promise<void> {
-  return () => client.schedule.getHandle(ALERT_DIGEST_SCHEDULE_ID).trigger();
+export function digestTrigger(client: Client, prefix: string): () => Promise<void> {
+  return () => client.schedule.getHandle(alertDigestScheduleId(prefix)).trigger();
 }

@@ -17,6 +17,8 @@ export interface Config {
     address: string;
     namespace: string;
     uiUrl: string;
+    /** TASK_QUEUE_PREFIX: names this deployment's task queues and schedules. */
+    prefix: string;
     taskQueues: TaskQueueNames;
   };
   kafka: {
@@ -95,6 +97,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       uiUrl: env.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+      prefix: env.TASK_QUEUE_PREFIX,
       taskQueues: taskQueueNames(env.TASK_QUEUE_PREFIX),
     },
     kafka: {

@@ -1,0 +1,56 @@
+import type { Client } from '@temporalio/client';
+import { FailureStep } from '../common/pipeline';
+import type { Config } from '../domain/config/config';
+import type { FailedMessageDocument, FailedMessageQuery, FailedMessageRepository } from '../domain/pipeline/failed-messages';
+import { startMessageWorkflow } from './message-starter';
+
+export interface ReplayItem {
+  failedMessageId: string;
+  workflowId: string;
+  step: string;
+  result: 'started' | 'already_running' | 'not_replayable' | 'start_failed';
+  runId?: string;
+  reason?: string;
+}
+
+/**
+ * Re-runs failed messages: each starts the message workflow again under its own workflow id
+ * (so the Web UI shows every attempt of a message together), and the replay is recorded on
+ * the failure record; the workflow records how it ended.
+ */
+export async function replayFailedMessages(
+  deps: { client: Client; config: Config; failedMessages: FailedMessageRepository },
+  query: FailedMessageQuery,
+): Promise<ReplayItem[]> {
+  const records = await deps.failedMessages.find({ status: 'failed', ...query });
+  const items: ReplayItem[] = [];
+  for (const record of records) items.push(await replayOne(deps, record));
+  return items;
+}
+
+async function replayOne(
+  deps: { client: Client; config: Config; failedMessages: FailedMessageRepository },
+  record: FailedMessageDocument,
+): Promise<ReplayItem> {
+  const base = { failedMessageId: record._id.toHexString(), workflowId: record.workflowId, step: record.step };
+  if (record.step === FailureStep.Bridge || !record.envelope) {
+    return {
+      ...base,
+      result: 'not_replayable',
+      reason: 'a dead-lettered record is not a message; fix it and produce it again (its bytes are in the dead-letter topic)',
+    };
+  }
+  try {
+    const outcome = await startMessageWorkflow(deps.client, deps.config, record.envelope, {
+      workflowId: record.workflowId,
+      replayOf: record._id.toHexString(),
+    });
+    if (!outcome.started) return { ...base, result: 'already_running', reason: 'a run of this message is in progress' };
+    await deps.failedMessages.addReplay(record._id, { at: new Date(), workflowId: record.workflowId, runId: outcome.runId });
+    return { ...base, result: 'started', runId: outcome.runId };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await deps.failedMessages.addReplay(record._id, { at: new Date(), workflowId: record.workflowId, outcome: 'start_failed', error: reason });
+    return { ...base, result: 'start_failed', reason };
+  }
+}

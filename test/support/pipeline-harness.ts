@@ -1,0 +1,182 @@
+import type { Client } from '@temporalio/client';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Config } from '../../domain/config/config';
+import { createAlertRepository } from '../../domain/alerts/alert-repository';
+import { createAlerting } from '../../domain/alerts/alerting';
+import { alertDigestScheduleId, digestTrigger } from '../../domain/alerts/digest-trigger';
+import { createKafka } from '../../domain/kafka/kafka';
+import type { Logger } from '../../domain/logging/logger';
+import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
+import { createPayloadStore } from '../../domain/payloads/payload-store';
+import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
+import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../domain/temporal/connection';
+import { installTemporalRuntime } from '../../domain/temporal/runtime';
+import { createBridge, type Bridge, type BridgeDeps } from '../../starters/bridge';
+import { setupInfrastructure } from '../../starters/setup';
+import { createCpuWorker } from '../../workers/cpu-worker';
+import { createIoWorker } from '../../workers/io-worker';
+import { createWorkflowsWorker } from '../../workers/workflows-worker';
+import type { RunnableWorker } from '../../workers/worker-context';
+import { testConfig, testLogger } from './stack';
+
+export interface OutputRecord {
+  key: string;
+  value: Record<string, unknown> & { crawlflow: Record<string, unknown> };
+  headers: Record<string, string>;
+}
+
+/**
+ * The whole pipeline of one test, in-process and on real services: its own topics, database,
+ * task queues and digest schedule; the real workers (workflows, io, cpu) and the real bridge;
+ * a consumer collecting what reaches the output and dead-letter topics.
+ */
+export interface PipelineHarness {
+  config: Config;
+  logger: Logger;
+  kafka: Kafka;
+  temporal: Client;
+  mongo: MongoHandle;
+  produce(values: Array<string | Buffer | Record<string, unknown>>): Promise<void>;
+  waitForOutput(key: string, timeoutMs?: number): Promise<OutputRecord>;
+  waitForOutputs(count: number, timeoutMs?: number): Promise<Map<string, OutputRecord>>;
+  waitForDeadLetters(count: number, timeoutMs?: number): Promise<Array<{ value: Buffer | null; headers: Record<string, string> }>>;
+  outputs: Map<string, OutputRecord>;
+  outputCount(): number;
+  startBridge(overrides?: Partial<BridgeDeps>): Promise<Bridge>;
+  stopWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  /** Run the in-process workers (off when a test runs them as child processes). @default true */
+  workers?: boolean;
+  /** Start the bridge at once. @default true */
+  bridge?: boolean;
+}
+
+export async function startPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
+  const config = testConfig({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true', ALERT_DIGEST_INTERVAL_SECONDS: '2', ...options.env });
+  const logger = testLogger(config);
+  installTemporalRuntime(logger);
+  await setupInfrastructure(config, logger);
+  const kafka = createKafka(config.kafka);
+  const temporal = await connectTemporalClient(config.temporal);
+  const mongo = await connectMongo(config.mongo);
+  const connection = await connectWorkerConnection(config.temporal);
+
+  const workers: RunnableWorker[] = [];
+  const running: Array<Promise<void>> = [];
+  if (options.workers !== false) {
+    for (const create of [createWorkflowsWorker, createIoWorker, createCpuWorker]) {
+      const worker = await create({ config, logger, connection });
+      workers.push(worker);
+      running.push(worker.run());
+    }
+  }
+
+  const outputs = new Map<string, OutputRecord>();
+  const deadLetters: Array<{ value: Buffer | null; headers: Record<string, string> }> = [];
+  let outputTotal = 0;
+  const collector: Consumer = kafka.consumer({ groupId: `${config.kafka.consumerGroup}-collector` });
+  await collector.connect();
+  await collector.subscribe({ topics: [config.kafka.outputTopic, config.kafka.deadLetterTopic], fromBeginning: true });
+  await collector.run({
+    eachMessage: async ({ topic, message }) => {
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+      if (topic === config.kafka.deadLetterTopic) {
+        deadLetters.push({ value: message.value, headers });
+        return;
+      }
+      outputTotal++;
+      const key = String(message.key);
+      outputs.set(key, { key, value: JSON.parse(String(message.value)) as OutputRecord['value'], headers });
+    },
+  });
+
+  const producer: Producer = kafka.producer();
+  await producer.connect();
+  const bridges: Bridge[] = [];
+
+  async function until<T>(what: string, check: () => T | undefined, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const harness: PipelineHarness = {
+    config,
+    logger,
+    kafka,
+    temporal,
+    mongo,
+    outputs,
+    outputCount: () => outputTotal,
+    async produce(values) {
+      await producer.send({
+        topic: config.kafka.inputTopic,
+        messages: values.map((value) => ({
+          value: Buffer.isBuffer(value) ? value : typeof value === 'string' ? value : JSON.stringify(value),
+        })),
+      });
+    },
+    waitForOutput: (key, timeoutMs = 60_000) => until(`output ${key}`, () => outputs.get(key), timeoutMs),
+    waitForOutputs: (count, timeoutMs = 120_000) =>
+      until(`${count} outputs (have ${outputs.size})`, () => (outputs.size >= count ? outputs : undefined), timeoutMs),
+    waitForDeadLetters: (count, timeoutMs = 60_000) =>
+      until(`${count} dead letters`, () => (deadLetters.length >= count ? deadLetters : undefined), timeoutMs),
+    async startBridge(overrides = {}) {
+      const alerts = createAlertRepository(mongo.db);
+      const bridge = createBridge({
+        config,
+        kafka,
+        temporal,
+        payloads: createPayloadStore(mongo.db),
+        failedMessages: createFailedMessageRepository(mongo.db),
+        alerting: createAlerting({
+          alerts,
+          triggerDigest: digestTrigger(temporal, config.temporal.prefix),
+          windowMs: config.alerts.digestIntervalSeconds * 1000,
+          logger,
+        }),
+        logger,
+        ...overrides,
+      });
+      await bridge.start();
+      bridges.push(bridge);
+      return bridge;
+    },
+    async stopWorkers() {
+      for (const worker of workers) worker.shutdown();
+      await Promise.allSettled(running);
+      for (const worker of workers) await worker.close();
+      workers.length = 0;
+    },
+    async close() {
+      for (const bridge of bridges) await bridge.stop();
+      await harness.stopWorkers();
+      await collector.disconnect();
+      await producer.disconnect();
+      await temporal.schedule
+        .getHandle(alertDigestScheduleId(config.temporal.prefix))
+        .delete()
+        .catch(() => undefined);
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin
+        .deleteTopics({ topics: [config.kafka.inputTopic, config.kafka.outputTopic, config.kafka.deadLetterTopic] })
+        .catch(() => undefined);
+      await admin.disconnect();
+      await mongo.db.dropDatabase();
+      await mongo.client.close();
+      await connection.close();
+      await closeTemporalClient(temporal);
+    },
+  };
+  if (options.bridge !== false) await harness.startBridge();
+  return harness;
+}
