@@ -58,7 +58,7 @@ export interface HarnessOptions {
 export async function startPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
   const config = testConfig({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true', ALERT_DIGEST_INTERVAL_SECONDS: '2', ...options.env });
   const logger = testLogger(config);
-  installTemporalRuntime(logger);
+  await installTemporalRuntime(logger);
   await setupInfrastructure(config, logger);
   const kafka = createKafka(config.kafka);
   const temporal = await connectTemporalClient(config.temporal);
