@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface CaughtMail {
+  subject: string;
+  text: string;
+  to: Array<{ address: string }>;
+}
+
+/** A free loopback port: nothing listens there until a test starts something on it. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+/**
+ * A MailDev of the test's own (the stack's shared one cannot be stopped mid-suite), on the
+ * given SMTP port, so a test can have "SMTP down" and then "SMTP back".
+ */
+export async function startMailCatcher(smtpPort: number): Promise<{ mails(): Promise<CaughtMail[]>; stop(): Promise<void> }> {
+  const webPort = await freePort();
+  const binary = resolve(__dirname, '..', '..', 'node_modules', 'maildev', 'bin', 'maildev');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [binary, '--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1'],
+    { stdio: 'ignore' },
+  );
+  const api = `http://127.0.0.1:${webPort}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if ((await fetch(`${api}/healthz`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (attempt > 100) throw new Error('the test MailDev did not start');
+    await sleep(100);
+  }
+  return {
+    mails: async () => (await (await fetch(`${api}/email`)).json()) as CaughtMail[],
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((done) => (child.exitCode !== null ? done(undefined) : child.once('exit', done)));
+    },
+  };
+}
