@@ -4,6 +4,7 @@ import { registerCheckCommand } from './commands/check';
 import { registerReplayCommand } from './commands/replay';
 import { registerSetupCommand } from './commands/setup';
 import { registerStatusCommand } from './commands/status';
+import { registerTaggerCommand } from './commands/tagger';
 import { registerUpCommand } from './commands/up';
 import { registerWorkerCommand } from './commands/worker';
 import { reportCommandError } from './context';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerReplayCommand(program);
   registerCheckCommand(program);
   registerStatusCommand(program);
+  registerTaggerCommand(program);
   return program;
 }
 

@@ -12,3 +12,4 @@ export {
 } from './engine/pooled-engine';
 export { ENGINE_VERSION } from './engine/snapshot';
 export { RulesFileError, type RuleProblem } from './rules/rules-error';
+export { ModelFileError } from './classifier/model-file';

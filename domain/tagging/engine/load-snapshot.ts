@@ -1,5 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { compileModel } from '../classifier/compiled-model';
+import { loadModelFile } from '../classifier/model-file';
 import { compileRules } from '../rules/compile-rules';
 import { loadRulesFile, type RuleSetDefinition } from '../rules/load-rules';
 import { RulesFileError } from '../rules/rules-error';
@@ -12,6 +14,8 @@ export interface SnapshotSources {
   serviceType: string;
   /** A rules file; undefined means the built-in rules of the service type. */
   rulesFile?: string;
+  /** A classifier model file; undefined means rules only. */
+  modelFile?: string;
 }
 
 export interface LoadedSnapshot {
@@ -36,8 +40,10 @@ export function defaultRulesFile(serviceType: string): string {
 }
 
 /**
- * Reads, validates and compiles the rules into a snapshot whose arrays are shared memory.
+ * Reads, validates and compiles the rules (and model) into a snapshot whose arrays are
+ * shared memory.
  * @throws {RulesFileError} for a rules file that cannot be used.
+ * @throws {ModelFileError} for a model file that cannot be used.
  */
 export function loadSnapshot(sources: SnapshotSources): LoadedSnapshot {
   const builtIn = sources.rulesFile === undefined;
@@ -47,9 +53,10 @@ export function loadSnapshot(sources: SnapshotSources): LoadedSnapshot {
     sourceName: builtIn ? `built-in:${sources.serviceType}` : undefined,
   });
   const rules = compileRules(definition, { shared: true });
+  const model = sources.modelFile === undefined ? undefined : compileModel(loadModelFile(sources.modelFile), { shared: true });
   return {
-    snapshot: { key: snapshotKey(rules.version, undefined), rules },
+    snapshot: { key: snapshotKey(rules.version, model?.version), rules, ...(model ? { model } : {}) },
     definition,
-    files: definition.files,
+    files: sources.modelFile === undefined ? definition.files : [...definition.files, sources.modelFile],
   };
 }

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { TagOutcome } from '../api';
+import { classify } from '../classifier/compiled-model';
+import { segmenter } from '../classifier/tokenize';
 import { RuleEvaluator } from '../rules/evaluate-rules';
 import type { PreparedMessage } from '../text/prepare-message';
 import type { EngineSnapshot } from './snapshot';
@@ -16,6 +18,8 @@ export class MessageTagger {
 
   constructor(readonly snapshot: EngineSnapshot) {
     this.rules = new RuleEvaluator(snapshot.rules);
+    // Load the segmenter now, not inside the first message's timing.
+    if (snapshot.model) segmenter();
   }
 
   tag(message: PreparedMessage): TagOutcome {
@@ -29,9 +33,12 @@ export class MessageTagger {
       }
     }
     const tags = this.rules.evaluate(message, warnings);
+    const { model } = this.snapshot;
+    if (model) tags.push(...classify(model, message.texts));
     return {
       tags,
       rulesVersion: this.snapshot.rules.version,
+      modelVersion: model?.version,
       scannedChars: message.scannedChars,
       truncated: message.truncated,
       elapsedMs: Math.round((performance.now() - started) * 1000) / 1000,

@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { Logger } from '../../logging/logger';
 import type { TagOutcome, TaggableMessage, TaggingEngine } from '../api';
 import { prepareMessage } from '../text/prepare-message';
+import { modelBytes } from '../classifier/compiled-model';
 import { automatonBytes } from '../keywords/automaton';
 import { loadSnapshot, type LoadedSnapshot, type SnapshotSources } from './load-snapshot';
 import { ENGINE_VERSION, preparePlan, type TagTask } from './snapshot';
@@ -58,6 +59,8 @@ export interface TaggingEngineStats {
   keywords: number;
   /** Bytes of the compiled keyword automaton, held once and shared by all threads. */
   automatonBytes: number;
+  /** Bytes of the compiled model (vocabulary and weights), also shared; 0 without a model. */
+  modelBytes: number;
 }
 
 /** The engine behind the tag activity and `crawlflow tagger tag`: rules and model in a thread pool. */
@@ -84,8 +87,8 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
   const sources: SnapshotSources = {
     serviceType: options.serviceType,
     rulesFile: options.rulesFile === undefined ? undefined : resolve(options.rulesFile),
+    modelFile: options.modelFile === undefined ? undefined : resolve(options.modelFile),
   };
-  if (options.modelFile !== undefined) throw new Error('tagging engine: classifier models are not supported yet');
   let current: LoadedSnapshot = loadSnapshot(sources);
   const threads = Math.max(1, Math.floor(options.threads));
   const chunkSize = Math.max(1, options.chunkSize ?? 64);
@@ -103,14 +106,14 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
   let watchers: FSWatcher[] = [];
   let debounce: NodeJS.Timeout | undefined;
 
-  const versions = () => ({ rulesVersion: current.snapshot.rules.version, modelVersion: undefined });
+  const versions = () => ({ rulesVersion: current.snapshot.rules.version, modelVersion: current.snapshot.model?.version });
 
   const reloadNow = (): ReloadOutcome => {
     let next: LoadedSnapshot;
     try {
       next = loadSnapshot(sources);
     } catch (error) {
-      logger.error({ err: error, ...versions() }, 'tagging rules reload failed: keeping the rules in force');
+      logger.error({ err: error, ...versions() }, 'tagging rules or model reload failed: keeping the ones in force');
       return { status: 'failed', error: error as Error, ...versions() };
     }
     if (next.snapshot.key === current.snapshot.key) return { status: 'unchanged', ...versions() };
@@ -199,7 +202,7 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
       return current.snapshot.rules.version;
     },
     get modelVersion() {
-      return undefined;
+      return current.snapshot.model?.version;
     },
     tagBatch,
     reload,
@@ -208,15 +211,23 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
       threads,
       rulesSource: current.snapshot.rules.source,
       rulesVersion: current.snapshot.rules.version,
-      modelVersion: undefined,
+      modelVersion: current.snapshot.model?.version,
       rules: current.snapshot.rules.rules.length,
       keywords: current.snapshot.rules.keywordCount,
       automatonBytes: automatonBytes(current.snapshot.rules.keywords.automaton),
+      modelBytes: current.snapshot.model ? modelBytes(current.snapshot.model) : 0,
     }),
   };
 }
 
 function describe(loaded: LoadedSnapshot) {
-  const { rules } = loaded.snapshot;
-  return { rulesSource: rules.source, rulesVersion: rules.version, rules: rules.rules.length, keywords: rules.keywordCount };
+  const { rules, model } = loaded.snapshot;
+  return {
+    rulesSource: rules.source,
+    rulesVersion: rules.version,
+    rules: rules.rules.length,
+    keywords: rules.keywordCount,
+    modelVersion: model?.version,
+    modelTags: model?.tags,
+  };
 }

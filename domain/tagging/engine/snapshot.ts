@@ -1,3 +1,4 @@
+import type { CompiledModel } from '../classifier/compiled-model';
 import type { CompiledRules } from '../rules/compile-rules';
 import type { PreparedMessage, PreparePlan } from '../text/prepare-message';
 
@@ -14,6 +15,8 @@ export interface EngineSnapshot {
   /** Changes whenever the rules or the model change. */
   key: string;
   rules: CompiledRules;
+  /** The classifier, when a model file is configured. */
+  model?: CompiledModel;
 }
 
 /** One task for a tagging thread. */
@@ -29,7 +32,7 @@ export function snapshotKey(rulesVersion: string, modelVersion: string | undefin
 /** How the caller trims messages for this snapshot before they cross to a thread. */
 export function preparePlan(snapshot: EngineSnapshot): PreparePlan {
   return {
-    textFields: snapshot.rules.scan.fields,
+    textFields: [...new Set([...snapshot.rules.scan.fields, ...(snapshot.model?.fields ?? [])])],
     maxChars: snapshot.rules.scan.maxChars,
     valueKeys: snapshot.rules.conditionKeys,
   };

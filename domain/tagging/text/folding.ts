@@ -31,8 +31,11 @@ export function caseFoldTable(): Uint16Array {
 /** `text` case-folded by {@link caseFoldTable}; same length as the input. */
 export function foldCase(text: string): string {
   const table = caseFoldTable();
+  const units = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) units[i] = table[text.charCodeAt(i)]!;
   let out = '';
-  for (let i = 0; i < text.length; i++) out += String.fromCharCode(table[text.charCodeAt(i)]!);
+  // fromCharCode takes arguments: go in chunks to stay below the engine's argument limit.
+  for (let start = 0; start < units.length; start += 8192) out += String.fromCharCode(...units.subarray(start, start + 8192));
   return out;
 }
 
