@@ -29,6 +29,13 @@ const QUEUE_DEPENDENCIES: Record<QueueKind, ReadonlyArray<'mongodb' | 'kafka'>> 
   sandbox: ['mongodb'], // generator runs insert crawler tasks
 };
 
+export interface RunWorkersOptions {
+  /** Stops the workers like SIGTERM does (tests, embedding). @default only signals stop them */
+  signal?: AbortSignal;
+  /** Called once every worker polls, with where the metrics and health endpoints answer. */
+  onReady?: (info: { metricsUrl: string }) => void;
+}
+
 /** `worker-io`, or `worker-io+cpu` for a process serving several queues. */
 export function workerProcessName(queues: readonly QueueKind[]): string {
   return queues.length === ALL_QUEUE_KINDS.length ? 'worker-all' : `worker-${queues.join('+')}`;
@@ -39,7 +46,12 @@ export function workerProcessName(queues: readonly QueueKind[]): string {
  * connection, with metrics and health served beside them (docs/operations.md); then closes
  * each worker's clients, the connection, and the metrics server last, in that order.
  */
-export async function runWorkers(config: Config, logger: Logger, queues: readonly QueueKind[] = ALL_QUEUE_KINDS): Promise<void> {
+export async function runWorkers(
+  config: Config,
+  logger: Logger,
+  queues: readonly QueueKind[] = ALL_QUEUE_KINDS,
+  options: RunWorkersOptions = {},
+): Promise<void> {
   const processName = workerProcessName(queues);
   const fallback = usesDefaultMetricsPorts(config.metrics);
   const metricsServer = await startMetricsServer({
@@ -67,17 +79,21 @@ export async function runWorkers(config: Config, logger: Logger, queues: readonl
       workers.push(await FACTORIES[queue]({ config, logger: logger.child({ queue }), connection }));
     }
     metricsServer.setReadinessChecks(checks);
+    const stop = () => workers.forEach(safeShutdown);
+    options.signal?.addEventListener('abort', stop, { once: true });
+    steps.push(['abort listener', () => options.signal?.removeEventListener('abort', stop)]);
     logger.info({ taskQueues: workers.map((worker) => worker.queue), metrics: metricsServer.url }, 'workers polling');
     // One worker failing stops the others too: a half-served process hides the failure.
-    const results = await Promise.allSettled(
-      workers.map((worker) =>
-        worker.run().catch((error: unknown) => {
-          logger.error({ err: error, taskQueue: worker.queue }, 'worker failed; stopping the others');
-          for (const other of workers) if (other !== worker) safeShutdown(other);
-          throw error;
-        }),
-      ),
+    const running = workers.map((worker) =>
+      worker.run().catch((error: unknown) => {
+        logger.error({ err: error, taskQueue: worker.queue }, 'worker failed; stopping the others');
+        for (const other of workers) if (other !== worker) safeShutdown(other);
+        throw error;
+      }),
     );
+    if (options.signal?.aborted) stop();
+    options.onReady?.({ metricsUrl: metricsServer.url });
+    const results = await Promise.allSettled(running);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;
     logger.info('workers stopped');
@@ -88,8 +104,8 @@ export async function runWorkers(config: Config, logger: Logger, queues: readonl
 }
 
 /**
- * Clients of their own for the readiness checks, so `/readyz`
- * reports what the queues need without reaching into each worker's clients.
+ * Clients of their own for the readiness checks, so `/readyz` reports what the queues need
+ * without reaching into each worker's clients.
  */
 async function dependencyChecks(
   config: Config,
@@ -105,7 +121,7 @@ async function dependencyChecks(
     checks.push(mongoReadiness(mongo.db));
   }
   if (needs.has('kafka')) {
-    const admin = createKafka(config.kafka, logger, 'readiness').admin({ retry: { retries: 0 } });
+    const admin = createKafka(config.kafka, logger, 'readiness', { retry: { retries: 0 } }).admin({ retry: { retries: 0 } });
     closeSteps.push(['readiness kafka', () => admin.disconnect()]);
     checks.push(kafkaReadiness(admin));
   }

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 
@@ -6,8 +6,15 @@ import type { Logger } from '../logging/logger';
  * The one place crawlflow builds Kafka clients. kafkajs is in maintenance mode; keeping
  * access behind this module lets @confluentinc/kafka-javascript (same API) replace it.
  */
-export function createKafka(config: Config['kafka'], logger?: Logger, clientSuffix = ''): Kafka {
+export function createKafka(
+  config: Config['kafka'],
+  logger?: Logger,
+  clientSuffix = '',
+  /** Connection tuning; health checks pass `{ retry: { retries: 0 } }` to fail fast. @default kafkajs defaults */
+  tuning: Pick<KafkaConfig, 'retry' | 'connectionTimeout' | 'requestTimeout'> = {},
+): Kafka {
   return new Kafka({
+    ...tuning,
     clientId: `${config.clientId}${clientSuffix ? `-${clientSuffix}` : ''}`,
     brokers: config.brokers,
     logLevel: logger ? logLevel.WARN : logLevel.NOTHING,

@@ -38,11 +38,12 @@ async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<Readine
     await withTimeout(check.check(), timeoutMs);
     return { name: check.name, ok: true, ms: Math.round(performance.now() - started) };
   } catch (error) {
-    return { name: check.name, ok: false, error: oneLine(error), ms: Math.round(performance.now() - started) };
+    return { name: check.name, ok: false, error: errorLine(error), ms: Math.round(performance.now() - started) };
   }
 }
 
-function oneLine(error: unknown): string {
+/** The first line of an error's message: what an operator reads, without the stack. */
+export function errorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0]?.trim() || 'failed';
 }
@@ -58,8 +59,8 @@ export function mongoReadiness(db: Db): ReadinessCheck {
 }
 
 /**
- * A Kafka broker answers a metadata request. Pass an admin created with
- * `kafka.admin({ retry: { retries: 0 } })` so a down broker fails fast instead of retrying.
+ * A Kafka broker answers a metadata request. Pass an admin of a client made with
+ * `createKafka(…, { retry: { retries: 0 } })` so a down broker fails fast instead of retrying.
  */
 export function kafkaReadiness(admin: Admin): ReadinessCheck {
   return {

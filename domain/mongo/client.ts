@@ -7,10 +7,17 @@ export interface MongoHandle {
 }
 
 /** Connects once per process; repositories receive the `Db`, never build their own client. */
-export async function connectMongo(config: Config['mongo'], options: { appName?: string } = {}): Promise<MongoHandle> {
+export async function connectMongo(
+  config: Config['mongo'],
+  options: {
+    appName?: string;
+    /** How long an operation waits for a reachable server (`crawlflow status` waits less). @default 10000 */
+    serverSelectionTimeoutMS?: number;
+  } = {},
+): Promise<MongoHandle> {
   const client = new MongoClient(config.uri, {
     appName: options.appName ?? 'crawlflow',
-    serverSelectionTimeoutMS: 10_000,
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
   });
   await client.connect();
   return { client, db: client.db(mongoDatabaseName(config.uri)) };

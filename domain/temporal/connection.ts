@@ -3,8 +3,17 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config/config';
 
 /** A Temporal client for starters, the web server and the CLI. Close with `closeTemporalClient`. */
-export async function connectTemporalClient(config: Config['temporal']): Promise<Client> {
-  const connection = await Connection.connect({ address: config.address });
+export async function connectTemporalClient(
+  config: Config['temporal'],
+  options: {
+    /** How long to wait for the server before giving up (`crawlflow status` waits less). @default 10 s */
+    connectTimeoutMs?: number;
+  } = {},
+): Promise<Client> {
+  const connection = await Connection.connect({
+    address: config.address,
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeout: options.connectTimeoutMs } : {}),
+  });
   return new Client({ connection, namespace: config.namespace });
 }
 
