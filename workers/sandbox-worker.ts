@@ -1,17 +1,44 @@
+import { hostname } from 'node:os';
 import { Worker } from '@temporalio/worker';
+import { createGeneratorRunActivities } from '../activities/generator-run';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { QueueKind } from '../common/task-queues';
-import type { RunnableWorker, WorkerContext } from './worker-context';
+import { createGeneratorRunStateRepository } from '../domain/generators/run-state';
+import { connectMongo } from '../domain/mongo/client';
+import { createStore } from '../domain/store/store';
+import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 
-/** Polls the sandbox queue: untrusted generator scripts, a few at a time. */
+/**
+ * Polls the sandbox queue: untrusted generator scripts, a few at a time (each may use up to
+ * its memory limit and one core). Runs as root so that it can switch scripts to the
+ * unprivileged SANDBOX_USER (created on first use); see docs/generators.md.
+ */
 export async function createSandboxWorker(context: WorkerContext): Promise<RunnableWorker> {
-  const taskQueue = context.config.temporal.taskQueues.sandbox;
-  const worker = await Worker.create({
-    connection: context.connection,
-    namespace: context.config.temporal.namespace,
-    taskQueue,
-    activities: { ...createSelfCheckActivities({ queue: QueueKind.Sandbox }) },
-    maxConcurrentActivityTaskExecutions: 2,
-  });
-  return { queue: taskQueue, run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
+  const { config, logger } = context;
+  const taskQueue = config.temporal.taskQueues.sandbox;
+  const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-sandbox-worker' });
+  const close = closeAll(logger, [['mongodb', () => mongo.client.close()]]);
+  try {
+    const worker = await Worker.create({
+      connection: context.connection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      activities: {
+        ...createSelfCheckActivities({ queue: QueueKind.Sandbox }),
+        ...createGeneratorRunActivities({
+          store: createStore(mongo.db),
+          runState: createGeneratorRunStateRepository(mongo.db),
+          sandbox: { mode: config.generators.sandboxMode, user: config.generators.sandboxUser },
+          allowedSchemes: config.ingest.allowedSchemes,
+          hostname: hostname(),
+          logger,
+        }),
+      },
+      maxConcurrentActivityTaskExecutions: 2,
+    });
+    return { queue: taskQueue, run: () => worker.run(), shutdown: () => worker.shutdown(), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,0 +1,269 @@
+import { activityInfo, Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { ObjectId } from 'mongodb';
+import type { GeneratorRunStateRepository } from '../domain/generators/run-state';
+import { createUriSink, type UriCounts } from '../domain/generators/uri-sink';
+import type { Logger } from '../domain/logging/logger';
+import { sandboxLimits, type SandboxLimits } from '../domain/sandbox/limits';
+import { runSandboxedScript, ScriptOutcome, type SandboxMode, type ScriptResult } from '../domain/sandbox/run-script';
+import { detectScriptLanguage, UnsupportedScriptError } from '../domain/sandbox/script-language';
+import { GeneratorLogStatus } from '../domain/store/generator-logs';
+import { LogSource } from '../domain/store/ingest-logs';
+import { JobStatus } from '../domain/store/jobs';
+import type { Store } from '../domain/store/store';
+
+export interface GeneratorRunDeps {
+  store: Pick<Store, 'generators' | 'jobs' | 'tasks' | 'generatorLogs' | 'logs'>;
+  runState: Pick<GeneratorRunStateRepository, 'recordRun'>;
+  sandbox: {
+    mode: SandboxMode;
+    /** The unprivileged user scripts run as (SANDBOX_USER). */
+    user: string;
+    /** Limits beyond the defaults (the wall time comes from the generator). */
+    limits?: Partial<Omit<SandboxLimits, 'wallTimeSeconds'>>;
+  };
+  /** URI schemes generators may produce (URI_ALLOWED_SCHEMES). */
+  allowedSchemes: readonly string[];
+  /** This worker's host name, for the run log. */
+  hostname: string;
+  logger: Logger;
+  /** Replaceable in tests only. @default runSandboxedScript */
+  runScript?: typeof runSandboxedScript;
+  /** How often a silent script's run still heartbeats. @default 5000 */
+  heartbeatIntervalMs?: number;
+}
+
+export const GeneratorRunOutcome = {
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  /** No generator has that id (deleted, or a mistyped id): in the error log, nothing ran. */
+  UnknownGenerator: 'unknown_generator',
+  /** Its job is disabled or gone: in the error log, nothing ran. */
+  Skipped: 'skipped',
+} as const;
+export type GeneratorRunOutcome = (typeof GeneratorRunOutcome)[keyof typeof GeneratorRunOutcome];
+
+export interface GeneratorRunRequest {
+  generatorId: string;
+  /** What started the run, kept in the run log. */
+  trigger: string;
+}
+
+/** One run as the workflow and the run log see it. Small: it goes into Temporal history. */
+export interface GeneratorRunSummary extends Omit<UriCounts, 'blank'> {
+  outcome: GeneratorRunOutcome;
+  generatorId: string;
+  generatorName?: string;
+  job?: string;
+  jobName?: string;
+  /** The crawler_generator_log id, when a run log was written. */
+  logId?: string;
+  /** Why it failed, was skipped, or did not find its generator. */
+  reason?: string;
+  /** A run that ended well but stored no new URI: flagged and alerted. */
+  noNewUris: boolean;
+  durationMs: number;
+  sandbox?: string;
+}
+
+/** Heartbeat details: what a retried attempt needs from the one before it. */
+interface RunProgress {
+  /** New URIs stored by earlier attempts of this run (their URIs come back as duplicates). */
+  urisNewBefore: number;
+  urisNew: number;
+  /** Set once the run log is written: a retry after that only returns it. */
+  summary?: GeneratorRunSummary;
+}
+
+const MAX_STDERR_IN_REASON = 4000;
+
+/**
+ * The sandbox queue's activity: the seed's download_uri_task. Runs one generator's script in
+ * the sandbox, streams its stdout into crawler tasks, and writes the run log.
+ */
+export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
+  const runScript = deps.runScript ?? runSandboxedScript;
+  const { store } = deps;
+
+  return {
+    async runGenerator(request: GeneratorRunRequest): Promise<GeneratorRunSummary> {
+      const context = Context.current();
+      const info = activityInfo();
+      const previous = info.heartbeatDetails as RunProgress | undefined;
+      if (previous?.summary) return previous.summary;
+      const started = Date.now();
+      const workflowId = info.workflowExecution?.workflowId ?? null;
+      const runId = info.workflowExecution?.runId ?? null;
+      const logger = deps.logger.child({ generatorId: request.generatorId, workflowId, attempt: info.attempt });
+      const base = { generatorId: request.generatorId, new: 0, duplicate: 0, invalid: 0, failed: 0, noNewUris: false };
+
+      const generator = ObjectId.isValid(request.generatorId) ? await store.generators.get(new ObjectId(request.generatorId)) : null;
+      if (!generator) {
+        const reason = `no generator has the id ${JSON.stringify(request.generatorId)}`;
+        await store.logs.recordErrors([{ source: LogSource.Generator, input: request.generatorId, reasonCode: 'unknown_generator', reason, workflowId }]);
+        logger.warn({ reason }, 'generator run found no generator');
+        return { ...base, outcome: GeneratorRunOutcome.UnknownGenerator, reason, durationMs: Date.now() - started };
+      }
+      const named = { ...base, generatorName: generator.name, job: generator.job.toHexString() };
+      const job = await store.jobs.get(generator.job);
+      if (!job || job.status !== JobStatus.On) {
+        const reason = job ? `job "${job.name}" is disabled: the generator did not run` : `the generator's job ${generator.job.toHexString()} does not exist`;
+        await store.logs.recordErrors([
+          { source: LogSource.Generator, job: generator.job, generator: generator.id, input: request.generatorId, reasonCode: 'job_disabled', reason, workflowId },
+        ]);
+        return { ...named, ...(job ? { jobName: job.name } : {}), outcome: GeneratorRunOutcome.Skipped, reason, durationMs: Date.now() - started };
+      }
+
+      const sink = createUriSink({
+        tasks: store.tasks,
+        logs: store.logs,
+        job: job.id,
+        generator: generator.id,
+        policy: { allowedSchemes: deps.allowedSchemes, ...job.uriRules },
+        workflowId,
+      });
+      const urisNewBefore = (previous?.urisNewBefore ?? 0) + (previous?.urisNew ?? 0);
+      const heartbeat = () => context.heartbeat({ urisNewBefore, urisNew: sink.counts().new } satisfies RunProgress);
+      const ticker = setInterval(heartbeat, deps.heartbeatIntervalMs ?? 5000);
+
+      let result: ScriptResult;
+      try {
+        const language = detectScriptLanguage(generator.code, generator.language);
+        result = await runScript({
+          code: generator.code,
+          language,
+          limits: sandboxLimits({ ...deps.sandbox.limits, wallTimeSeconds: wallTimeSeconds(generator.timeoutSeconds, info.startToCloseTimeoutMs) }),
+          mode: deps.sandbox.mode,
+          user: deps.sandbox.user,
+          network: generator.networkAllowed,
+          signal: context.cancellationSignal,
+          logger,
+          onLines: async (lines) => {
+            await sink.accept(lines);
+            heartbeat();
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof UnsupportedScriptError)) {
+          // The store failed under the run: log this attempt, then let Temporal retry the run.
+          await writeRunLog(failedAttempt(error, Date.now() - started)).catch(() => undefined);
+          throw error;
+        }
+        result = notRun(error.message, Date.now() - started);
+      } finally {
+        clearInterval(ticker);
+      }
+
+      const counts = sink.counts();
+      // A deterministic script prints again what an earlier attempt stored: count those as new.
+      const urisNew = counts.new + urisNewBefore;
+      const duplicate = Math.max(0, counts.duplicate - urisNewBefore);
+      const succeeded = result.outcome === ScriptOutcome.Succeeded;
+      const reason = succeeded ? undefined : failedReason(result);
+      const summary: GeneratorRunSummary = {
+        ...named,
+        jobName: job.name,
+        outcome: succeeded ? GeneratorRunOutcome.Succeeded : GeneratorRunOutcome.Failed,
+        new: urisNew,
+        duplicate,
+        invalid: counts.invalid,
+        failed: counts.failed,
+        noNewUris: succeeded && urisNew === 0,
+        durationMs: result.durationMs,
+        sandbox: result.sandbox,
+        ...(reason ? { reason } : {}),
+      };
+      const logId = await writeRunLog({ summary, result, counts, urisNewBefore });
+      summary.logId = logId.toHexString();
+      await deps.runState.recordRun({
+        generator: generator.id,
+        succeeded,
+        outcome: summary.outcome,
+        log: logId,
+        urisNew,
+        failedReason: reason ?? null,
+        workflowId,
+      });
+      logger.info({ outcome: summary.outcome, new: urisNew, duplicate, invalid: counts.invalid, durationMs: result.durationMs }, 'generator run finished');
+      if (result.outcome === ScriptOutcome.Cancelled && context.cancellationSignal.aborted) {
+        throw new CancelledFailure('the generator run was cancelled; its run log says so');
+      }
+      // Should this attempt die before Temporal hears of its result, the retry returns this.
+      context.heartbeat({ urisNewBefore, urisNew: counts.new, summary } satisfies RunProgress);
+      return summary;
+
+      async function writeRunLog(run: { summary: GeneratorRunSummary; result: ScriptResult; counts: UriCounts; urisNewBefore: number }): Promise<ObjectId> {
+        return store.generatorLogs.record({
+          job: job!.id,
+          generator: generator!.id,
+          status: run.summary.outcome === GeneratorRunOutcome.Succeeded ? GeneratorLogStatus.Succeeded : GeneratorLogStatus.Failed,
+          failedReason: run.summary.reason ?? null,
+          contentBytes: run.result.stdoutBytes,
+          spendMsecs: run.result.durationMs,
+          hostname: deps.hostname,
+          urisNew: run.summary.new,
+          urisDuplicate: run.summary.duplicate,
+          urisInvalid: run.summary.invalid,
+          workflowId,
+          runId,
+          extra: {
+            trigger: request.trigger,
+            attempt: info.attempt,
+            outcome: run.result.outcome,
+            exitCode: run.result.exitCode,
+            signal: run.result.signal,
+            sandbox: run.result.sandbox,
+            ...(run.result.sandboxNote ? { sandboxNote: run.result.sandboxNote } : {}),
+            stdoutLines: run.result.stdoutLines,
+            stderrBytes: run.result.stderrBytes,
+            stderr: run.result.stderr.slice(-MAX_STDERR_IN_REASON),
+            urisFailed: run.counts.failed,
+            blankLines: run.counts.blank,
+            urisNewInEarlierAttempts: run.urisNewBefore,
+            noNewUris: run.summary.noNewUris,
+          },
+        });
+      }
+
+      function failedAttempt(error: unknown, durationMs: number) {
+        const counts = sink.counts();
+        const reason = `attempt ${info.attempt} stopped: ${(error as Error).message}; Temporal retries the run`;
+        return {
+          summary: { ...named, jobName: job!.name, outcome: GeneratorRunOutcome.Failed, ...counts, noNewUris: false, durationMs, reason },
+          result: notRun(reason, durationMs),
+          counts,
+          urisNewBefore,
+        };
+      }
+    },
+  };
+}
+
+export type GeneratorRunActivities = ReturnType<typeof createGeneratorRunActivities>;
+
+/** The generator's own limit, kept inside the activity's timeout (minus room to write the log). */
+function wallTimeSeconds(generatorSeconds: number, startToCloseMs: number | undefined): number {
+  const ceiling = startToCloseMs ? Math.max(1, Math.floor(startToCloseMs / 1000) - 60) : generatorSeconds;
+  return Math.max(1, Math.min(generatorSeconds, ceiling));
+}
+
+function notRun(reason: string, durationMs: number): ScriptResult {
+  return {
+    outcome: ScriptOutcome.NotStarted,
+    reason,
+    exitCode: null,
+    signal: null,
+    stderr: '',
+    stderrBytes: 0,
+    stdoutBytes: 0,
+    stdoutLines: 0,
+    durationMs,
+    sandbox: 'none',
+  };
+}
+
+/** The run log's failed_reason: what ended the run, then the end of its stderr. */
+function failedReason(result: ScriptResult): string {
+  const stderr = result.stderr.trim();
+  return stderr === '' ? result.reason : `${result.reason}\n--- stderr ---\n${stderr.slice(-MAX_STDERR_IN_REASON)}`;
+}

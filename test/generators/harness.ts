@@ -1,0 +1,130 @@
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createAlertActivities } from '../../activities/alerts';
+import type { GeneratorRunSummary } from '../../activities/generator-run';
+import { createAlertRepository, type AlertDocument } from '../../domain/alerts/alert-repository';
+import { createAlerting } from '../../domain/alerts/alerting';
+import { loadConfig, type Config } from '../../domain/config/config';
+import { createGeneratorRunStateRepository, type GeneratorRunStateRepository } from '../../domain/generators/run-state';
+import type { Logger } from '../../domain/logging/logger';
+import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
+import { GeneratorStatus, type Generator, type NewGenerator } from '../../domain/store/generators';
+import type { Job } from '../../domain/store/jobs';
+import { createStore, type Store } from '../../domain/store/store';
+import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../domain/temporal/connection';
+import { installTemporalRuntime } from '../../domain/temporal/runtime';
+import { createSandboxWorker } from '../../workers/sandbox-worker';
+import type { RunnableWorker } from '../../workers/worker-context';
+import { createWorkflowsWorker } from '../../workers/workflows-worker';
+import type { GeneratorRunInput } from '../../workflows/generator-run';
+import { testEnv, testLogger, uniqueName } from '../support/stack';
+
+/**
+ * Generators on real services: this test's own database and task queues, the real workflows
+ * and sandbox workers, and an io worker serving only `recordAlert` (the real activity over
+ * the real alert repository; the digest mail is the pipeline's to test).
+ */
+export interface GeneratorHarness {
+  config: Config;
+  logger: Logger;
+  mongo: MongoHandle;
+  store: Store;
+  runState: GeneratorRunStateRepository;
+  temporal: Client;
+  job: Job;
+  createGenerator(code: string, overrides?: Partial<NewGenerator>): Promise<Generator>;
+  /** Starts generatorRunWorkflow and waits for its result. */
+  run(generatorId: string, options?: { trigger?: string; timeoutSeconds?: number }): Promise<GeneratorRunSummary>;
+  alerts(): Promise<AlertDocument[]>;
+  startWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startGeneratorHarness(options: { env?: Record<string, string>; workers?: boolean } = {}): Promise<GeneratorHarness> {
+  const config = loadConfig(testEnv({ SANDBOX_MODE: 'bwrap', ...options.env }));
+  const logger = testLogger(config);
+  await installTemporalRuntime(logger);
+  const mongo = await connectMongo(config.mongo);
+  const store = createStore(mongo.db);
+  const runState = createGeneratorRunStateRepository(mongo.db);
+  const temporal = await connectTemporalClient(config.temporal);
+  const connection = await connectWorkerConnection(config.temporal);
+  const job = await store.jobs.create({ name: uniqueName('job'), info: 'generator tests' });
+  const alertRepository = createAlertRepository(mongo.db);
+
+  let workers: RunnableWorker[] = [];
+  let running: Array<Promise<void>> = [];
+
+  async function createAlertWorker(): Promise<RunnableWorker> {
+    const alerting = createAlerting({ alerts: alertRepository, triggerDigest: async () => undefined, windowMs: 60_000, logger });
+    const { recordAlert } = createAlertActivities({
+      alerts: alertRepository,
+      alerting,
+      mailer: { sendMail: async () => ({}) },
+      mail: { from: 'test@localhost', recipients: [], subjectPrefix: '' },
+      workflowUrl: (id) => id,
+    });
+    const worker = await Worker.create({ connection, taskQueue: config.temporal.taskQueues.io, activities: { recordAlert } });
+    return { queue: config.temporal.taskQueues.io, run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
+  }
+
+  const harness: GeneratorHarness = {
+    config,
+    logger,
+    mongo,
+    store,
+    runState,
+    temporal,
+    job,
+    createGenerator: (code, overrides = {}) =>
+      store.generators.create({
+        job: job.id,
+        code,
+        cron: null,
+        name: uniqueName('generator'),
+        language: 'python',
+        timeoutSeconds: 30,
+        status: GeneratorStatus.On,
+        ...overrides,
+      }),
+    run: (generatorId, runOptions = {}) =>
+      temporal.workflow.execute('generatorRunWorkflow', {
+        taskQueue: config.temporal.taskQueues.workflows,
+        workflowId: uniqueName(`generator-${generatorId}`),
+        args: [
+          {
+            generatorId,
+            trigger: runOptions.trigger ?? 'test',
+            taskQueues: { sandbox: config.temporal.taskQueues.sandbox, io: config.temporal.taskQueues.io },
+            timeoutSeconds: runOptions.timeoutSeconds ?? 60,
+          } satisfies GeneratorRunInput,
+        ],
+      }) as Promise<GeneratorRunSummary>,
+    alerts: () => alertRepository.recent(100),
+    async startWorkers() {
+      workers = [
+        await createWorkflowsWorker({ config, logger, connection: connection as NativeConnection }),
+        await createSandboxWorker({ config, logger, connection }),
+        await createAlertWorker(),
+      ];
+      running = workers.map((worker) => worker.run());
+    },
+    async stopWorkers() {
+      for (const worker of workers) worker.shutdown();
+      await Promise.allSettled(running);
+      for (const worker of workers) await worker.close();
+      workers = [];
+      running = [];
+    },
+    async close() {
+      await harness.stopWorkers();
+      await mongo.db.dropDatabase();
+      await mongo.client.close();
+      await connection.close();
+      await closeTemporalClient(temporal);
+    },
+  };
+  if (options.workers !== false) await harness.startWorkers();
+  return harness;
+}
