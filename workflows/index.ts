@@ -2,3 +2,4 @@
 export { selfCheckWorkflow } from './self-check';
 export { alertDigestWorkflow } from './alert-digest';
 export { messageWorkflow } from './message';
+export { generatorRunWorkflow } from './generator-run';
