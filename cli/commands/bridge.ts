@@ -3,6 +3,7 @@ import { createAlertRepository } from '../../domain/alerts/alert-repository';
 import { createAlerting } from '../../domain/alerts/alerting';
 import { digestTrigger } from '../../domain/alerts/digest-trigger';
 import { createKafka } from '../../domain/kafka/kafka';
+import { serveProcessHealth } from '../../domain/metrics/process-health';
 import { connectMongo } from '../../domain/mongo/client';
 import { createPayloadStore } from '../../domain/payloads/payload-store';
 import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
@@ -18,6 +19,7 @@ export function registerBridgeCommand(program: Command): void {
       const { config, logger } = loadCliContext('bridge');
       const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-bridge' });
       const temporal = await connectTemporalClient(config.temporal);
+      const health = await serveProcessHealth('bridge', config, logger, { temporal: temporal.connection, db: mongo.db, consumerLag: true });
       const alerts = createAlertRepository(mongo.db);
       const bridge = createBridge({
         config,
@@ -42,6 +44,7 @@ export function registerBridgeCommand(program: Command): void {
       await bridge.stop();
       await closeTemporalClient(temporal);
       await mongo.client.close();
+      await health.close();
       logger.info('bridge stopped');
     });
 }

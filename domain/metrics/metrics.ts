@@ -78,12 +78,25 @@ export const metrics = {
    * `invalid_utf8` | `too_large` | … (a short fixed word per rejection rule).
    */
   bridgeDeadLetters: counter('crawlflow_bridge_dead_letters_total', 'Records dead-lettered by the bridge, by reason', ['reason']),
-  /** Records behind the log end, per partition of the input topic (set by the bridge). */
+  /**
+   * Records behind the log end, per partition of the input topic, read from Kafka at scrape
+   * time once the bridge calls `observeConsumerLag` (the bridge's metrics server does).
+   */
   bridgeConsumerLag: new Gauge<'topic' | 'partition'>({
     name: 'crawlflow_bridge_consumer_lag_messages',
     help: "Records between the bridge's committed offset and the log end, per partition",
     labelNames: ['topic', 'partition'],
     registers: [metricsRegistry],
+    async collect() {
+      if (!lagSource) return;
+      try {
+        const partitions = await withTimeout(lagSource.read(), GAUGE_SOURCE_TIMEOUT_MS * 2);
+        this.reset();
+        for (const { partition, lag } of partitions) this.set({ topic: lagSource.topic, partition: String(partition) }, lag);
+      } catch {
+        // Kafka did not answer: keep the last values rather than fail the scrape.
+      }
+    },
   }),
 
   // ── Fetch activity (io queue) ─────────────────────────────────────────────────────────
@@ -139,6 +152,13 @@ export const metrics = {
 } as const;
 
 export type CrawlflowMetrics = typeof metrics;
+
+let lagSource: { topic: string; read: () => Promise<Array<{ partition: number; lag: number }>> } | undefined;
+
+/** Makes `bridgeConsumerLag` read the lag of `topic` at each scrape; `undefined` detaches it. */
+export function observeConsumerLag(source: typeof lagSource): void {
+  lagSource = source;
+}
 
 /**
  * Makes a gauge read its value from `source` at each scrape (e.g. a pool's utilisation, a

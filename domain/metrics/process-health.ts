@@ -1,0 +1,79 @@
+import type { Db } from 'mongodb';
+import type { Config } from '../config/config';
+import { createKafka } from '../kafka/kafka';
+import type { Logger } from '../logging/logger';
+import { consumerGroupLag } from './consumer-lag';
+import { observeConsumerLag } from './metrics';
+import { resolveMetricsPort, usesDefaultMetricsPorts, type MetricsProcessKind } from './ports';
+import { kafkaReadiness, mongoReadiness, temporalReadiness, type ReadinessCheck } from './readiness';
+import { startMetricsServer, type MetricsServer } from './server';
+
+/** What a process depends on; `/readyz` checks each one given. */
+export interface ProcessDependencies {
+  /** The process's Temporal connection (`client.connection`). */
+  temporal?: { workflowService: { getSystemInfo(request: object): Promise<unknown> } };
+  /** The process's MongoDB database. */
+  db?: Db;
+  /** Check Kafka (with a small admin client of its own). @default false */
+  kafka?: boolean;
+  /** Export the bridge group's lag on the input topic as `crawlflow_bridge_consumer_lag_messages`. Implies `kafka`. @default false */
+  consumerLag?: boolean;
+}
+
+/**
+ * The metrics and health endpoints of a non-worker process (bridge, web), in one call:
+ * listens on METRICS_HOST and its port (the per-process default when METRICS_PORT is 0),
+ * checks the given dependencies on `/readyz`. `close()` stops it and its own clients.
+ *
+ * ```ts
+ * const health = await serveProcessHealth('bridge', config, logger, { temporal: client.connection, db, consumerLag: true });
+ * // … on shutdown, after the work stopped:
+ * await health.close();
+ * ```
+ */
+export async function serveProcessHealth(
+  kind: Exclude<MetricsProcessKind, `worker-${string}`>,
+  config: Config,
+  logger: Logger,
+  dependencies: ProcessDependencies,
+): Promise<MetricsServer> {
+  const server = await startMetricsServer({
+    processName: kind,
+    host: config.metrics.host,
+    port: resolveMetricsPort(config.metrics, kind),
+    fallbackToFreePort: usesDefaultMetricsPorts(config.metrics),
+    logger,
+  });
+  const checks: ReadinessCheck[] = [];
+  if (dependencies.temporal) checks.push(temporalReadiness(dependencies.temporal));
+  if (dependencies.db) checks.push(mongoReadiness(dependencies.db));
+  const admin =
+    dependencies.kafka || dependencies.consumerLag
+      ? createKafka(config.kafka, logger, `${kind}-health`, { retry: { retries: 0 } }).admin({ retry: { retries: 0 } })
+      : undefined;
+  if (admin) checks.push(kafkaReadiness(admin));
+  if (admin && dependencies.consumerLag) {
+    const { consumerGroup, inputTopic } = config.kafka;
+    observeConsumerLag({
+      topic: inputTopic,
+      read: async () => {
+        await admin.connect();
+        return consumerGroupLag(admin, consumerGroup, inputTopic);
+      },
+    });
+  }
+  server.setReadinessChecks(checks);
+
+  let closed: Promise<void> | undefined;
+  return {
+    ...server,
+    close() {
+      closed ??= (async () => {
+        if (dependencies.consumerLag) observeConsumerLag(undefined);
+        await server.close();
+        await admin?.disconnect().catch(() => undefined);
+      })();
+      return closed;
+    },
+  };
+}
