@@ -26,7 +26,13 @@ export interface BridgeDeps {
    * Temporal; a slow Temporal slows consumption instead of piling up. @default 32
    */
   maxInFlight?: number;
-  /** Called after each record is handled; tests and metrics hook in here. */
+  /**
+   * Runs after a window of records has its workflows and before its offsets are committed.
+   * A fault-injection seam for tests: a bridge that dies here must lose nothing and run
+   * nothing twice.
+   */
+  beforeCommit?: (position: { topic: string; partition: number; offset: string }) => Promise<void>;
+  /** Called after each record is handled. */
   onRecord?: (event: { outcome: 'started' | 'duplicate' | 'dead_lettered'; origin: MessageOrigin; reason?: RejectReason }) => void;
 }
 
@@ -139,6 +145,7 @@ export function createBridge(deps: BridgeDeps) {
       await Promise.all(window.map((message) => handle(message, { kind: 'kafka', topic, partition, offset: message.offset })));
       const last = window[window.length - 1] as KafkaMessage;
       // Commit only now: every record up to `last` has a workflow (or a dead letter).
+      await deps.beforeCommit?.({ topic, partition, offset: last.offset });
       resolveOffset(last.offset);
       await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
       await heartbeat();

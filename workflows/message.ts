@@ -39,12 +39,13 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   });
   const { tagMessages } = proxyActivities<TagActivities>({
     taskQueue: settings.taskQueues.cpu,
-    startToCloseTimeout: '2m',
+    // Tagging one (capped) message takes milliseconds: a worker that died is noticed fast.
+    startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['UntaggableMessage'] },
   });
   const { publishTagged } = proxyActivities<PublishActivities>({
     taskQueue: settings.taskQueues.io,
-    startToCloseTimeout: '1m',
+    startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
   });
   const { recordFailure, finishReplay } = proxyActivities<FailureActivities>({

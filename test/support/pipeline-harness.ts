@@ -17,7 +17,8 @@ import { createCpuWorker } from '../../workers/cpu-worker';
 import { createIoWorker } from '../../workers/io-worker';
 import { createWorkflowsWorker } from '../../workers/workflows-worker';
 import type { RunnableWorker } from '../../workers/worker-context';
-import { testConfig, testLogger } from './stack';
+import { loadConfig } from '../../domain/config/config';
+import { testEnv, testLogger } from './stack';
 
 export interface OutputRecord {
   key: string;
@@ -32,6 +33,8 @@ export interface OutputRecord {
  */
 export interface PipelineHarness {
   config: Config;
+  /** The environment behind `config`, for crawlflow processes the test starts itself. */
+  env: Record<string, string>;
   logger: Logger;
   kafka: Kafka;
   temporal: Client;
@@ -56,7 +59,8 @@ export interface HarnessOptions {
 }
 
 export async function startPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
-  const config = testConfig({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true', ALERT_DIGEST_INTERVAL_SECONDS: '2', ...options.env });
+  const env = testEnv({ FETCH_ALLOW_PRIVATE_NETWORKS: 'true', ALERT_DIGEST_INTERVAL_SECONDS: '2', ...options.env });
+  const config = loadConfig(env);
   const logger = testLogger(config);
   await installTemporalRuntime(logger);
   await setupInfrastructure(config, logger);
@@ -110,6 +114,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
 
   const harness: PipelineHarness = {
     config,
+    env,
     logger,
     kafka,
     temporal,

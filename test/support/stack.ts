@@ -24,8 +24,13 @@ export function uniqueName(prefix: string): string {
  * queue prefix, topics, consumer group and database.
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(overrides));
+}
+
+/** The environment behind `testConfig`, for crawlflow processes a test starts as children. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const id = uniqueName('t');
-  return loadConfig({
+  return {
     TASK_QUEUE_PREFIX: `crawlflow-${id}`,
     KAFKA_INPUT_TOPIC: `${id}.messages`,
     KAFKA_OUTPUT_TOPIC: `${id}.tagged`,
@@ -36,7 +41,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     LOG_FORMAT: 'json',
     ...overrides,
-  });
+  };
 }
 
 export function testLogger(config: Config): Logger {
