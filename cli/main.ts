@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBridgeCommand } from './commands/bridge';
 import { registerCheckCommand } from './commands/check';
+import { registerGeneratorCommand } from './commands/generator';
 import { registerReplayCommand } from './commands/replay';
 import { registerSetupCommand } from './commands/setup';
 import { registerStatusCommand } from './commands/status';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerBridgeCommand(program);
   registerReplayCommand(program);
   registerCheckCommand(program);
+  registerGeneratorCommand(program);
   registerStatusCommand(program);
   registerTaggerCommand(program);
   return program;
