@@ -25,7 +25,7 @@ const FACTORIES: Record<QueueKind, (context: WorkerContext) => Promise<RunnableW
 const QUEUE_DEPENDENCIES: Record<QueueKind, ReadonlyArray<'mongodb' | 'kafka'>> = {
   workflows: [],
   io: ['mongodb', 'kafka'], // alerts, claim checks, failed messages; publish
-  cpu: [],
+  cpu: ['mongodb'], // page bodies (claim checks)
   sandbox: ['mongodb'], // generator runs insert crawler tasks
 };
 

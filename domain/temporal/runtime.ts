@@ -29,8 +29,8 @@ export interface TemporalRuntimeOptions {
 let installed: { metricsBindAddress: string | undefined } | undefined;
 
 /**
- * Routes the Temporal runtime's logs (worker, workflow and activity loggers) into crawlflow's
- * pino logger and, when asked, exports the SDK's metrics. Must run once per process, before
+ * Routes the Temporal runtime's logs (worker, workflow and activity loggers, and the native
+ * core's warnings) into crawlflow's pino logger and, when asked, exports the SDK's metrics. Must run once per process, before
  * the first NativeConnection or worker is created; later calls change nothing.
  *
  * @returns the SDK exporter's address actually in effect (the first call's), if any.
@@ -44,14 +44,18 @@ export async function installTemporalRuntime(logger: Logger, options: TemporalRu
         const { message, level, meta } = entry;
         temporalLogger[LEVELS[level]]({ ...(meta ?? {}) }, message);
       }),
-      telemetryOptions: metricsBindAddress
-        ? {
-            metrics: {
-              prometheus: { bindAddress: metricsBindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
-              ...(options.processName ? { globalTags: { process: options.processName } } : {}),
-            },
-          }
-        : {},
+      telemetryOptions: {
+        // The SDK core's own (Rust) log lines go through the same logger instead of raw to stderr.
+        logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+        ...(metricsBindAddress
+          ? {
+              metrics: {
+                prometheus: { bindAddress: metricsBindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+                ...(options.processName ? { globalTags: { process: options.processName } } : {}),
+              },
+            }
+          : {}),
+      },
       // SIGINT/SIGTERM make every worker in this process drain and stop.
       shutdownSignals: ['SIGINT', 'SIGTERM'],
     });
