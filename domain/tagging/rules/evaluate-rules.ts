@@ -25,6 +25,8 @@ export class RuleEvaluator {
   private readonly matched: Uint8Array;
   /** Per entry: the message stamp it was last counted in, for counting distinct keywords. */
   private readonly entrySeen: Int32Array;
+  /** rules[i].fieldMask, as a typed array for the per-hit loop. */
+  private readonly fieldMasks: Int32Array;
   private stamp = 0;
 
   constructor(readonly compiled: CompiledRules) {
@@ -35,6 +37,7 @@ export class RuleEvaluator {
     this.applicable = new Uint8Array(count);
     this.matched = new Uint8Array(count);
     this.entrySeen = new Int32Array(compiled.keywords.entryRule.length);
+    this.fieldMasks = Int32Array.from(compiled.rules, (rule) => rule.fieldMask);
   }
 
   /** Tags for one message, one per tag name (the highest-scoring rule wins); `warnings` gains what went wrong. */
@@ -106,8 +109,9 @@ export class RuleEvaluator {
   /** One automaton pass over one field; each hit is checked per (rule, keyword) entry. */
   private countKeywords(text: string, field: number, matchedEntries: Map<number, number[]>, warnings: string[]): void {
     const { automaton, entryStart, entryRule, entryFlags, entryTextStart, entryText } = this.compiled.keywords;
-    const { rules, scan } = this.compiled;
-    const words = this.words;
+    const { scan } = this.compiled;
+    const { words, applicable, fieldMasks, ruleHits, ruleDistinct, entrySeen, stamp } = this;
+    const patternLength = automaton.patternLength;
     const fieldBit = 1 << field;
     this.hits.reset();
     scanKeywords(automaton, text, this.hits);
@@ -118,18 +122,18 @@ export class RuleEvaluator {
     for (let h = 0; h < this.hits.count; h++) {
       const pattern = data[2 * h]!;
       const end = data[2 * h + 1]!;
-      const start = end - automaton.patternLength[pattern]!;
+      const start = end - patternLength[pattern]!;
       for (let entry = entryStart[pattern]!; entry < entryStart[pattern + 1]!; entry++) {
         const rule = entryRule[entry]!;
-        if (this.applicable[rule] === 0 || (rules[rule]!.fieldMask & fieldBit) === 0) continue;
+        if (applicable[rule] === 0 || (fieldMasks[rule]! & fieldBit) === 0) continue;
         const flags = entryFlags[entry]!;
         if (flags & EntryFlag.WordStart && start > 0 && words[text.charCodeAt(start - 1)] === 1) continue;
         if (flags & EntryFlag.WordEnd && end < text.length && words[text.charCodeAt(end)] === 1) continue;
         if (flags & EntryFlag.CaseSensitive && !sameUnits(text, start, entryText, entryTextStart[entry]!, end - start)) continue;
-        this.ruleHits[rule]!++;
-        if (this.entrySeen[entry] !== this.stamp) {
-          this.entrySeen[entry] = this.stamp;
-          this.ruleDistinct[rule]!++;
+        ruleHits[rule]!++;
+        if (entrySeen[entry] !== stamp) {
+          entrySeen[entry] = stamp;
+          ruleDistinct[rule]!++;
           let reported = matchedEntries.get(rule);
           if (!reported) matchedEntries.set(rule, (reported = []));
           if (reported.length < MATCHED_REPORTED) reported.push(entry);
