@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createAlertActivities } from '../../activities/alerts';
 import type { GeneratorRunSummary } from '../../activities/generator-run';
 import { createAlertRepository, type AlertDocument } from '../../domain/alerts/alert-repository';
@@ -32,11 +32,14 @@ export interface GeneratorHarness {
   runState: GeneratorRunStateRepository;
   temporal: Client;
   job: Job;
+  /** The worker connection, for tests that build workers of their own. */
+  connection: NativeConnection;
   createGenerator(code: string, overrides?: Partial<NewGenerator>): Promise<Generator>;
   /** Starts generatorRunWorkflow and waits for its result. */
   run(generatorId: string, options?: { trigger?: string; timeoutSeconds?: number }): Promise<GeneratorRunSummary>;
   alerts(): Promise<AlertDocument[]>;
-  startWorkers(): Promise<void>;
+  /** Starts the workers (all three by default; `sandbox: false` leaves scripts queued). */
+  startWorkers(options?: { sandbox?: boolean }): Promise<void>;
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
@@ -77,6 +80,7 @@ export async function startGeneratorHarness(options: { env?: Record<string, stri
     runState,
     temporal,
     job,
+    connection,
     createGenerator: (code, overrides = {}) =>
       store.generators.create({
         job: job.id,
@@ -102,10 +106,10 @@ export async function startGeneratorHarness(options: { env?: Record<string, stri
         ],
       }) as Promise<GeneratorRunSummary>,
     alerts: () => alertRepository.recent(100),
-    async startWorkers() {
+    async startWorkers(startOptions = {}) {
       workers = [
-        await createWorkflowsWorker({ config, logger, connection: connection as NativeConnection }),
-        await createSandboxWorker({ config, logger, connection }),
+        await createWorkflowsWorker({ config, logger, connection }),
+        ...(startOptions.sandbox === false ? [] : [await createSandboxWorker({ config, logger, connection })]),
         await createAlertWorker(),
       ];
       running = workers.map((worker) => worker.run());
