@@ -82,6 +82,13 @@ function temporal(paths: StackPaths): StackService {
           '8233',
           '--db-filename',
           join(paths.data, 'temporal.sqlite'),
+          // WAL with synchronous=NORMAL: commits survive a crash of the server process (runs
+          // survive a restart) without an fsync per write, which capped the server at a few
+          // workflows per second on our disks (docs/pipeline.md has the measurement).
+          '--sqlite-pragma',
+          'journal_mode=wal',
+          '--sqlite-pragma',
+          'synchronous=normal',
           '--log-format',
           'json',
           '--log-level',
