@@ -86,18 +86,18 @@ export const CRAWLER_TASK_INDEXES: Record<string, IndexDescription[]> = {
     { key: { task_generator: 1, add_datetime: -1 }, name: 'generator_added' },
   ],
   [Collection.CrawlerTaskSource]: [
-    // The receipt of one ingest, line by line.
+    // The receipt of one ingest, line by line. (A URI's task needs no index: its id is crawlerTaskId.)
     { key: { ingest: 1, line: 1 }, name: 'ingest_line' },
-    { key: { job: 1, uri_hash: 1 }, name: 'job_uri_hash' },
   ],
 };
 
 /**
  * The task `_id` of a normalized URI in a job: the first 12 bytes of SHA-256(job id ‖ URI hash).
  * A real ObjectId, so the seed's models read it; its embedded "timestamp" means nothing — use
- * `add_datetime`. 96 bits: a collision needs ~10¹⁴ URIs in one job, and {@link insertNew}
- * checks the stored URI on every duplicate, so a collision is reported, never taken for a
- * duplicate.
+ * `add_datetime`. A false duplicate needs two URIs of one job to share 96 bits of SHA-256: by
+ * chance about n²/2⁹⁷ (6·10⁻¹⁴ at 10⁸ URIs in one job), and not by design — making a URI
+ * collide with a given one is a second preimage, 2⁹⁶ work. No read is needed to confirm a
+ * duplicate, which matters on FerretDB, where only single-`_id` lookups use an index.
  */
 export function crawlerTaskId(job: ObjectId, uriHashHex: string): ObjectId {
   const digest = createHash('sha256').update(job.id).update(Buffer.from(uriHashHex, 'hex')).digest();
@@ -159,9 +159,10 @@ export function createCrawlerTaskRepository(db: Db) {
 
   return {
     /**
-     * Stores new tasks (status new) in bulk and says, per input and in input order, whether it
-     * was accepted, a duplicate (of which task — the same batch, an earlier upload, or one
-     * racing with this one), or failed to save. Never stores one URI twice in a job.
+     * Stores new tasks (status new) in bulk — one unordered insertMany — and says, per input and
+     * in input order, whether it was accepted, a duplicate (of which task: the same batch, an
+     * earlier upload, or one racing with this one), or failed to save. Never stores one URI
+     * twice in a job. Then writes each accepted task's source (its provenance).
      */
     async insertNew(context: TaskBatchContext, batch: readonly NewCrawlerTask[]): Promise<TaskInsertOutcome[]> {
       const now = new Date();
@@ -196,23 +197,9 @@ export function createCrawlerTaskRepository(db: Db) {
       for (const position of written.inserted) {
         outcomes[candidates[position]!] = { kind: 'accepted', taskId: documents[position]!._id };
       }
-      if (written.duplicate.size > 0) {
-        // No false positives: a duplicate is confirmed against the stored task's job and URI.
-        const duplicateDocuments = [...written.duplicate].map((position) => documents[position]!);
-        const stored = await tasks
-          .find({ _id: { $in: duplicateDocuments.map((document) => document._id) } }, { projection: { job: 1, uri: 1 } })
-          .toArray();
-        const storedById = new Map(stored.map((task) => [task._id.toHexString(), task]));
-        for (const position of written.duplicate) {
-          const document = documents[position]!;
-          const existing = storedById.get(document._id.toHexString());
-          outcomes[candidates[position]!] =
-            existing === undefined
-              ? { kind: 'failed', reason: `task ${document._id.toHexString()} was removed while this URI was being stored; submit it again` }
-              : existing.uri === document.uri && existing.job.equals(document.job)
-                ? { kind: 'duplicate', taskId: document._id }
-                : { kind: 'failed', reason: `task id collision with task ${document._id.toHexString()} (${existing.uri})` };
-        }
+      // A refused _id is a duplicate: the id is the URI's (job, normalized URI) key, see crawlerTaskId.
+      for (const position of written.duplicate) {
+        outcomes[candidates[position]!] = { kind: 'duplicate', taskId: documents[position]!._id };
       }
       batch.forEach((_, index) => {
         const first = firstIndexById.get(ids[index]!.toHexString())!;

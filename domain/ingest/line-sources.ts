@@ -1,0 +1,218 @@
+import { createReadStream } from 'node:fs';
+import { parse as parseCsv, type CsvError } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { MAX_LOGGED_INPUT_CHARS } from '../store/ingest-logs';
+import { IngestInputError, InputProblem } from './errors';
+
+/** One line of input (a TXT line, the URI cell of a CSV row, one typed string). */
+export interface InputLine {
+  /** 1-based line (or row) number. */
+  line: number;
+  /** The text, cut at {@link MAX_LOGGED_INPUT_CHARS} (a longer line is invalid anyway). */
+  text: string;
+  /** Its full length in UTF-16 units, before any cut. */
+  length: number;
+  /** Not a URI and not an error: a blank line, an empty cell, a CSV header. */
+  skip?: boolean;
+  /** The input itself is malformed here (a broken CSV row): goes to the error log as is. */
+  problem?: { code: string; reason: string };
+}
+
+/** Lines plus how far through the input they are (for progress). */
+export interface LineSource {
+  lines: AsyncIterable<InputLine>;
+  bytesRead(): number;
+  totalBytes: number | null;
+}
+
+/** A typed list (the page's text box, `--uri` …): one string per line. */
+export function listSource(strings: readonly string[]): LineSource {
+  let bytes = 0;
+  const total = strings.reduce((sum, text) => sum + Buffer.byteLength(text) + 1, 0);
+  return {
+    totalBytes: total,
+    bytesRead: () => bytes,
+    lines: (async function* () {
+      for (const [index, text] of strings.entries()) {
+        bytes += Buffer.byteLength(text) + 1;
+        yield cut({ line: index + 1, text, length: text.length, skip: text.trim() === '' });
+      }
+    })(),
+  };
+}
+
+function cut(line: InputLine): InputLine {
+  return line.text.length > MAX_LOGGED_INPUT_CHARS ? { ...line, text: line.text.slice(0, MAX_LOGGED_INPUT_CHARS) } : line;
+}
+
+/** Decoded text chunks of a file, counting raw bytes as they are read. */
+function decodedChunks(path: string, encoding: string, counter: { bytes: number }): NodeJS.ReadableStream {
+  const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
+  raw.on('data', (chunk) => {
+    counter.bytes += chunk.length;
+  });
+  // iconv-lite strips a BOM and joins multi-byte characters split across chunks.
+  return raw.pipe(iconv.decodeStream(encoding));
+}
+
+/** A TXT file: one URI per line (\n, \r\n or \r), streamed; memory stays flat whatever its size. */
+export function textFileSource(path: string, options: { encoding: string; totalBytes: number }): LineSource {
+  const counter = { bytes: 0 };
+  return {
+    totalBytes: options.totalBytes,
+    bytesRead: () => counter.bytes,
+    lines: (async function* () {
+      let line = 0;
+      let pending = '';
+      let pendingLength = 0;
+      let lastWasCr = false;
+      for await (const chunk of decodedChunks(path, options.encoding, counter) as AsyncIterable<string>) {
+        let start = 0;
+        for (let index = 0; index < chunk.length; index++) {
+          const code = chunk.charCodeAt(index);
+          if (code !== 10 && code !== 13) continue;
+          if (code === 10 && lastWasCr && index === start && pendingLength === 0) {
+            // The \n of a \r\n split across chunks, or right after a \r line end.
+            lastWasCr = false;
+            start = index + 1;
+            continue;
+          }
+          const piece = chunk.slice(start, index);
+          line++;
+          yield finish(line, pending, pendingLength, piece);
+          pending = '';
+          pendingLength = 0;
+          lastWasCr = code === 13;
+          if (code === 13 && chunk.charCodeAt(index + 1) === 10) index++;
+          start = index + 1;
+        }
+        if (start < chunk.length) {
+          lastWasCr = false;
+          const rest = chunk.slice(start);
+          pendingLength += rest.length;
+          if (pending.length < MAX_LOGGED_INPUT_CHARS) pending += rest.slice(0, MAX_LOGGED_INPUT_CHARS - pending.length);
+        }
+      }
+      if (pendingLength > 0) yield finish(line + 1, pending, pendingLength, '');
+    })(),
+  };
+}
+
+function finish(line: number, pending: string, pendingLength: number, piece: string): InputLine {
+  const text = pending.length > 0 ? pending + piece.slice(0, MAX_LOGGED_INPUT_CHARS - pending.length) : piece;
+  const length = pendingLength + piece.length;
+  return cut({ line, text, length, skip: text.trim() === '' });
+}
+
+/** How a CSV's URI column is chosen. */
+export interface CsvOptions {
+  /**
+   * A header name (case-insensitive) or a 1-based column number.
+   * @default the column headed uri, url, link or href; else the first column
+   */
+  column?: string | undefined;
+  /** Whether the first row is a header. @default auto: yes when its URI cell holds no "://" */
+  header?: boolean | undefined;
+  /** @default detected from the first line: the most frequent of , ; tab | */
+  delimiter?: string | undefined;
+}
+
+const URI_HEADERS = ['uri', 'url', 'link', 'href', 'urls', 'uris'];
+
+/** The delimiter a CSV's first line most likely uses. */
+export function guessDelimiter(firstLine: string): string {
+  const unquoted = firstLine.replace(/"[^"]*"/g, '');
+  let best = ',';
+  let bestCount = 0;
+  for (const candidate of [',', ';', '\t', '|']) {
+    const count = unquoted.split(candidate).length - 1;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/**
+ * A CSV file: the URI column of each row, streamed. A malformed row (an unclosed quote, a
+ * record over 64 KiB) becomes a `problem` line and parsing goes on. A column that does not
+ * exist is an {@link IngestInputError} on the first row, before anything is stored.
+ */
+export function csvFileSource(path: string, options: CsvOptions & { encoding: string; totalBytes: number; firstLine: string }): LineSource {
+  const counter = { bytes: 0 };
+  const delimiter = options.delimiter ?? guessDelimiter(options.firstLine);
+  const wanted = options.column?.trim();
+  const columnNumber = wanted && /^\d+$/.test(wanted) ? Number(wanted) : undefined;
+  if (columnNumber === 0) throw new IngestInputError(InputProblem.BadColumn, 'column numbers start at 1');
+  return {
+    totalBytes: options.totalBytes,
+    bytesRead: () => counter.bytes,
+    lines: (async function* () {
+      const skipped: InputLine[] = [];
+      const parser = parseCsv({
+        delimiter,
+        bom: true,
+        info: true,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true,
+        skip_records_with_error: true,
+        max_record_size: 64 * 1024,
+        on_skip: (error: CsvError | undefined) => {
+          if (!error) return;
+          const line = Number((error as CsvError & { lines?: number }).lines ?? 0);
+          skipped.push({ line, text: '', length: 0, problem: { code: 'csv_error', reason: `malformed CSV row: ${error.message}` } });
+        },
+      });
+      decodedChunks(path, options.encoding, counter).pipe(parser);
+      let index: number | undefined;
+      let first = true;
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        while (skipped.length > 0) yield skipped.shift()!;
+        if (first) {
+          first = false;
+          const chosen = chooseColumn(record, wanted, columnNumber, options.header);
+          index = chosen.index;
+          if (chosen.header) {
+            yield { line: info.lines, text: record.join(delimiter), length: 0, skip: true };
+            continue;
+          }
+        }
+        const cell = record[index!];
+        if (cell === undefined) {
+          yield {
+            line: info.lines,
+            text: record.join(delimiter).slice(0, MAX_LOGGED_INPUT_CHARS),
+            length: 0,
+            problem: { code: 'csv_error', reason: `the row has ${record.length} column(s); the URI column is number ${index! + 1}` },
+          };
+          continue;
+        }
+        yield cut({ line: info.lines, text: cell, length: cell.length, skip: cell.trim() === '' });
+      }
+      while (skipped.length > 0) yield skipped.shift()!;
+    })(),
+  };
+}
+
+function chooseColumn(first: string[], wanted: string | undefined, columnNumber: number | undefined, header: boolean | undefined): { index: number; header: boolean } {
+  const names = first.map((cell) => cell.trim().toLowerCase());
+  if (wanted !== undefined && wanted !== '' && columnNumber === undefined) {
+    const index = names.indexOf(wanted.toLowerCase());
+    if (header === false) throw new IngestInputError(InputProblem.BadColumn, `column "${wanted}" is a name, but the file was said to have no header row`);
+    if (index < 0) {
+      throw new IngestInputError(InputProblem.BadColumn, `no column "${wanted}" in the header row (it has: ${first.map((cell) => JSON.stringify(cell.trim())).join(', ')})`);
+    }
+    return { index, header: true };
+  }
+  const index = columnNumber !== undefined ? columnNumber - 1 : 0;
+  if (columnNumber !== undefined && index >= first.length) {
+    throw new IngestInputError(InputProblem.BadColumn, `column ${columnNumber} does not exist: the first row has ${first.length} column(s)`);
+  }
+  if (columnNumber === undefined) {
+    const named = names.findIndex((name) => URI_HEADERS.includes(name));
+    if (named >= 0 && header !== false) return { index: named, header: true };
+  }
+  return { index, header: header ?? !(first[index] ?? '').includes('://') };
+}
