@@ -4,6 +4,7 @@ import { createFailureActivities } from '../activities/failures';
 import { createFetchActivities } from '../activities/fetch';
 import { createPublishActivities } from '../activities/publish';
 import { createSelfCheckActivities } from '../activities/self-check';
+import { createTaskProgressActivities } from '../activities/task-progress';
 import { QueueKind } from '../common/task-queues';
 import { createAlertRepository } from '../domain/alerts/alert-repository';
 import { createAlerting } from '../domain/alerts/alerting';
@@ -16,6 +17,8 @@ import { connectMongo } from '../domain/mongo/client';
 import { createPageFetcher } from '../domain/pages/page-fetcher';
 import { createPayloadStore } from '../domain/payloads/payload-store';
 import { createFailedMessageRepository } from '../domain/pipeline/failed-messages';
+import { createCrawlerTaskRepository } from '../domain/store/crawler-tasks';
+import { createUriLogRepository } from '../domain/store/uri-logs';
 import { closeTemporalClient, connectTemporalClient, workflowUrl } from '../domain/temporal/connection';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 
@@ -59,6 +62,7 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
           maxMessageBytes: config.kafka.maxMessageBytes,
         }),
         ...createFailureActivities({ failedMessages: createFailedMessageRepository(mongo.db), alerting }),
+        ...createTaskProgressActivities({ tasks: createCrawlerTaskRepository(mongo.db), uriLogs: createUriLogRepository(mongo.db) }),
         ...createAlertActivities({
           alerts,
           alerting,

@@ -9,6 +9,7 @@ import type { FailureActivities } from '../activities/failures';
 import type { FetchActivities } from '../activities/fetch';
 import type { PublishActivities } from '../activities/publish';
 import type { TagActivities } from '../activities/tag';
+import type { TaskProgress, TaskProgressActivities } from '../activities/task-progress';
 import { isLinkMessage } from '../common/messages';
 import {
   FailureStep,
@@ -55,6 +56,17 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     retry: { initialInterval: '1s', maximumInterval: '1m' },
   });
 
+  const { recordTaskProgress } = proxyActivities<TaskProgressActivities>({
+    taskQueue: settings.taskQueues.io,
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20 },
+  });
+  // Messages that stand for a crawler task (seed 001) keep its status and URI log current.
+  const taskId = envelope.summary.taskId;
+  const progress = async (step: DistributiveOmit<TaskProgress, 'taskId'>) => {
+    if (taskId !== undefined) await recordTaskProgress({ taskId, ...step } as TaskProgress);
+  };
+
   const fail = async (step: FailureStep, errorType: string, message: string) => {
     await recordFailure({
       workflowId,
@@ -75,15 +87,22 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   let page: FetchedPage | undefined;
   let fetchFailure: { errorType: string; message: string; elapsedMs: number } | undefined;
   const fetchStarted = Date.now();
+  await progress({ step: 'started' });
   if (isLinkMessage(envelope.summary)) {
+    const url = envelope.summary.url as string;
     try {
-      const [result] = await fetchPages([{ url: envelope.summary.url as string }]);
+      const [result] = await fetchPages([{ url }]);
       if (result?.ok) page = result;
       else if (result) fetchFailure = { errorType: result.errorType, message: result.message, elapsedMs: result.elapsedMs };
     } catch (error) {
       const { type, message } = describeFailure(error);
       fetchFailure = { errorType: type, message, elapsedMs: Date.now() - fetchStarted };
     }
+    await progress(
+      page
+        ? { step: 'fetched', uri: url, contentBytes: page.htmlBytes, spendMsecs: page.elapsedMs }
+        : { step: 'fetch_failed', uri: url, reason: `${fetchFailure?.errorType}: ${fetchFailure?.message}`, spendMsecs: fetchFailure?.elapsedMs ?? 0 },
+    );
   }
   const fetchMs = Date.now() - fetchStarted;
 
@@ -96,11 +115,14 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     tagging = result;
   } catch (error) {
     const { type, message } = describeFailure(error);
+    await progress({ step: 'tag_failed' });
     await fail(FailureStep.Tag, type, message);
     await finish(Outcome.TagFailed, message);
     throw ApplicationFailure.nonRetryable(`tagging failed: ${message}`, 'TagFailed');
   }
   const tagMs = Date.now() - tagStarted;
+  // A task whose page could not be fetched stays "download failed": its tags say little.
+  if (!fetchFailure) await progress({ step: 'tagged' });
 
   // 3. Publish
   try {
@@ -141,3 +163,6 @@ function describeFailure(error: unknown): { type: string; message: string } {
   if (current instanceof Error) return { type: current.name, message: current.message };
   return { type: 'Error', message: String(current) };
 }
+
+/** Omit over each member of a union (the built-in Omit merges the members). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ObjectId } from 'mongodb';
 import { Outcome } from '../../common/pipeline';
 import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
+import { CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
+import { createStore } from '../../domain/store/store';
+import { UriLogStatus } from '../../domain/store/uri-logs';
+import { uriHash } from '../../domain/uris/hash';
 import { replayFailedMessages } from '../../starters/replay';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
 import { startSpiderServer, type SpiderServer } from '../support/spider-server';
@@ -129,12 +134,44 @@ describe('message pipeline end to end', () => {
     assert.deepEqual(reasons, ['invalid_json', 'invalid_utf8', 'not_an_object', 'not_an_object', 'too_large']);
     const utf8Letter = letters.find((letter) => letter.headers['crawlflow-dead-letter-reason'] === 'invalid_utf8');
     assert.deepEqual(utf8Letter?.value, badUtf8, 'the original bytes');
-    const bridgeFailures = await failures().find({ step: 'bridge' });
+    // The record is written right after the dead letter is acknowledged.
+    let bridgeFailures = await failures().find({ step: 'bridge' });
+    for (let waited = 0; bridgeFailures.length < 5 && waited < 10_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      bridgeFailures = await failures().find({ step: 'bridge' });
+    }
     assert.equal(bridgeFailures.length, 5);
     // The bridge kept going: a good message after the bad ones is published.
     const id = `${run}-after-bad`;
     await pipeline.produce([{ id, type: 1, text: 'still alive' }]);
     await pipeline.waitForOutput(id);
+  });
+
+  it("moves a crawler task's status through the seed's codes and writes its URI log", async () => {
+    const store = createStore(pipeline.mongo.db);
+    const job = await store.jobs.create({ name: `${run}-job` });
+    const uris = ['http://news.example/article/77', 'http://news.example/missing'];
+    const inserted = await store.tasks.insertNew(
+      { job: job.id, source: 'manual', rulesVersion: 1 },
+      uris.map((uri, index) => ({ uri, uriHash: uriHash(uri), original: uri, line: index + 1 })),
+    );
+    const [ok, missing] = inserted.map((outcome) => (outcome.kind === 'accepted' ? outcome.taskId.toHexString() : assert.fail(outcome.kind)));
+    await pipeline.produce(
+      [ok, missing].map((taskId, index) => ({ id: `${run}-task-${index}`, type: 3, url: uris[index], job: job.name, taskId, source: 'crawler_task' })),
+    );
+    for (const index of [0, 1]) {
+      await pipeline.waitForOutput(`${run}-task-${index}`);
+      await runEnded(`${run}-task-${index}`);
+    }
+    const [okTask, missingTask] = await Promise.all([ok, missing].map((id) => store.tasks.get(new ObjectId(id))));
+    assert.equal(okTask?.status, CrawlerTaskStatus.Analysed);
+    assert.equal(missingTask?.status, CrawlerTaskStatus.DownloadFailed);
+    const logs = await store.uriLogs.list({ job: job.id });
+    assert.equal(logs.length, 2, 'one crawler_uri_log row per fetch');
+    const okLog = logs.find((log) => log.status === UriLogStatus.Succeeded);
+    const failedLog = logs.find((log) => log.status === UriLogStatus.Failed);
+    assert.ok(okLog && okLog.contentBytes > 0 && okLog.hostname);
+    assert.match(String(failedLog?.failedReason), /HttpClientError/);
   });
 
   it('runs a re-delivered message once: the same message id twice gives one run', async () => {
