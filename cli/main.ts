@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBridgeCommand } from './commands/bridge';
 import { registerCheckCommand } from './commands/check';
+import { registerFeederCommand } from './commands/feeder';
 import { registerGeneratorCommand } from './commands/generator';
 import { registerReplayCommand } from './commands/replay';
 import { registerSetupCommand } from './commands/setup';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerReplayCommand(program);
   registerCheckCommand(program);
   registerGeneratorCommand(program);
+  registerFeederCommand(program);
   registerStatusCommand(program);
   registerTaggerCommand(program);
   return program;

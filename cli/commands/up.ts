@@ -12,6 +12,7 @@ export const CRAWLFLOW_PROCESSES: SupervisedProcess[] = [
   { name: 'worker-cpu', args: ['worker', '--queue', 'cpu'] },
   { name: 'worker-sandbox', args: ['worker', '--queue', 'sandbox'] },
   { name: 'bridge', args: ['bridge'] },
+  { name: 'feeder', args: ['feeder'] },
 ];
 
 export function registerUpCommand(program: Command): void {

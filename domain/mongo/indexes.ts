@@ -1,5 +1,6 @@
 import type { Db, IndexDescription } from 'mongodb';
 import { ALERT_INDEXES } from '../alerts/alert-repository';
+import { TASK_FEED_INDEXES } from '../generators/task-feed';
 import { PAYLOAD_INDEXES } from '../payloads/payload-store';
 import { FAILED_MESSAGE_INDEXES } from '../pipeline/failed-messages';
 import { STORE_INDEXES } from '../store/store';
@@ -14,6 +15,7 @@ export const COLLECTION_INDEXES: Record<string, IndexDescription[]> = {
   ...STORE_INDEXES,
   ...PAYLOAD_INDEXES,
   ...FAILED_MESSAGE_INDEXES,
+  ...TASK_FEED_INDEXES,
 };
 
 export async function ensureIndexes(db: Db): Promise<string[]> {

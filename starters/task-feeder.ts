@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FeedableTask, FeedPosition, TaskFeedRepository } from '../domain/generators/task-feed';
+import type { TaggedRecord } from '../domain/kafka/tagged-producer';
+import type { Logger } from '../domain/logging/logger';
+
+/** The link message a crawler task becomes on the pipeline's input topic. */
+export interface CrawlerTaskMessage {
+  /** The task id: the bridge's workflow id is `msg-<id>`, so one task runs at most once. */
+  id: string;
+  type: 3;
+  url: string;
+  /** The job's id (hex). */
+  job: string;
+  taskId: string;
+  source: 'crawler_task';
+}
+
+export interface TaskFeederOptions {
+  /** Tasks read per page. @default 1000 */
+  pageSize?: number;
+  /** Pause after a pass that sent nothing. @default 1000 */
+  idleMs?: number;
+  /**
+   * Each pass reads again the tasks added this long before where the last one ended, for
+   * tasks whose insert committed after a later one (`add_datetime` is set before the write).
+   * @default 30000
+   */
+  overlapMs?: number;
+  /** A claim older than this is a dead feeder's: another takes it over. @default 60000 */
+  staleClaimMs?: number;
+  /** A pass over every new task (not just recent ones) at start and this often. @default 600000 */
+  fullPassIntervalMs?: number;
+}
+
+export interface TaskFeederDeps {
+  feed: TaskFeedRepository;
+  /** The input topic's idempotent producer. */
+  producer: { send(records: TaggedRecord[]): Promise<unknown> };
+  /** Names this feeder in its claims (host and pid). */
+  owner: string;
+  logger: Logger;
+  options?: TaskFeederOptions;
+}
+
+/**
+ * Sends new crawler tasks (from ingest and from generators) to the pipeline's input topic as
+ * link messages, so they are fetched and tagged and their status moves.
+ *
+ * Neither lost nor sent twice: a task is claimed (a marker with its id, unique) before it is
+ * sent and marked sent after Kafka acknowledged it. A feeder that dies after claiming leaves
+ * a stale claim that the next pass takes over, and a task still `new` is sent again. Only a
+ * death in the instant between Kafka's ack and the marker write can put a task on the topic
+ * twice — and its message id is the task id, so the bridge starts one workflow for both.
+ */
+export function createTaskFeeder(deps: TaskFeederDeps) {
+  const pageSize = deps.options?.pageSize ?? 1000;
+  const idleMs = deps.options?.idleMs ?? 1000;
+  const overlapMs = deps.options?.overlapMs ?? 30_000;
+  const staleClaimMs = deps.options?.staleClaimMs ?? 60_000;
+  const fullPassIntervalMs = deps.options?.fullPassIntervalMs ?? 600_000;
+  const stopping = new AbortController();
+  let watermark: Date | undefined;
+  let lastFullPass = -Infinity;
+
+  async function sendPage(page: FeedableTask[]): Promise<number> {
+    const enabled = await deps.feed.enabledJobs([...new Map(page.map((task) => [task.job.toHexString(), task.job])).values()]);
+    const candidates = page.filter((task) => enabled.has(task.job.toHexString()));
+    const claimed = await deps.feed.claim(candidates, deps.owner, new Date(Date.now() - staleClaimMs));
+    const mine = candidates.filter((task) => claimed.has(task.id.toHexString()));
+    if (mine.length === 0) return 0;
+    const ids = mine.map((task) => task.id);
+    try {
+      await deps.producer.send(mine.map(toRecord));
+    } catch (error) {
+      await deps.feed.release(ids, deps.owner).catch(() => undefined);
+      throw error;
+    }
+    await deps.feed.markSent(ids, deps.owner);
+    return mine.length;
+  }
+
+  /** One pass: reads new tasks from the watermark (minus the overlap) or, now and then, from the start. */
+  async function runPass(): Promise<{ sent: number; scanned: number; full: boolean }> {
+    const startedAt = Date.now();
+    const full = watermark === undefined || startedAt - lastFullPass >= fullPassIntervalMs;
+    const from = full ? new Date(0) : new Date(watermark!.getTime() - overlapMs);
+    let after: FeedPosition | null = null;
+    let sent = 0;
+    let scanned = 0;
+    while (!stopping.signal.aborted) {
+      const page = await deps.feed.newTasks(from, after, pageSize);
+      if (page.length === 0) break;
+      scanned += page.length;
+      sent += await sendPage(page);
+      const last = page[page.length - 1]!;
+      after = { addedAt: last.addedAt, id: last.id };
+      if (watermark === undefined || last.addedAt > watermark) watermark = last.addedAt;
+      if (page.length < pageSize) break;
+    }
+    watermark ??= new Date(startedAt);
+    if (full) lastFullPass = startedAt;
+    if (sent > 0) deps.logger.info({ sent, scanned, full }, 'sent crawler tasks to the pipeline');
+    return { sent, scanned, full };
+  }
+
+  return {
+    runPass,
+
+    /** Feeds until {@link stop}; a failing pass is logged and retried. */
+    async run(): Promise<void> {
+      deps.logger.info({ owner: deps.owner }, 'task feeder running');
+      while (!stopping.signal.aborted) {
+        let pause = 0;
+        try {
+          const { sent } = await runPass();
+          if (sent === 0) pause = idleMs;
+        } catch (error) {
+          deps.logger.error({ err: error }, 'task feeder pass failed; retrying');
+          pause = 5000;
+        }
+        if (pause > 0) await sleep(pause, undefined, { signal: stopping.signal }).catch(() => undefined);
+      }
+      deps.logger.info('task feeder stopped');
+    },
+
+    /** Ends `run()` after the current page. */
+    stop(): void {
+      stopping.abort();
+    },
+  };
+}
+
+export type TaskFeeder = ReturnType<typeof createTaskFeeder>;
+
+export function crawlerTaskMessage(task: FeedableTask): CrawlerTaskMessage {
+  const id = task.id.toHexString();
+  return { id, type: 3, url: task.uri, job: task.job.toHexString(), taskId: id, source: 'crawler_task' };
+}
+
+function toRecord(task: FeedableTask): TaggedRecord {
+  const id = task.id.toHexString();
+  return { key: id, value: JSON.stringify(crawlerTaskMessage(task)), headers: { source: 'crawler_task' } };
+}
