@@ -136,6 +136,7 @@ describe('field conditions and combinations', () => {
     rulesYaml(`
   - { name: link, field: [{ path: type, equals: 3 }, { path: url, exists: true }] }
   - { name: wechat, field: { path: url, hostIn: [mp.weixin.qq.com] } }
+  - { name: idn, field: { path: url, hostIn: [例子.中国] } }
   - { name: vip, field: { path: author.level, gte: 5 } }
   - { name: channel, field: { path: channel, in: [news, finance] } }
   - { name: finance-words, emit: false, keywords: [股票, stock] }
@@ -153,6 +154,7 @@ describe('field conditions and combinations', () => {
     assert.deepEqual(tagNames(tag({ type: 3, url: '' })), [], 'an empty url is not present (the seed)');
     assert.deepEqual(tagNames(tag({ url: 'https://MP.weixin.qq.com./s/x' })), ['wechat']);
     assert.deepEqual(tagNames(tag({ url: 'https://weixin.qq.com.evil.example/s' })), []);
+    assert.deepEqual(tagNames(tag({ url: 'https://www.例子.中国/a' })), ['idn'], 'internationalized names compare in punycode');
     assert.deepEqual(tagNames(tag({ author: { level: 7 } })), ['vip']);
     assert.deepEqual(tagNames(tag({ author: { level: '7' } })), []);
     assert.deepEqual(tagNames(tag({ channel: 'finance' })), ['channel']);

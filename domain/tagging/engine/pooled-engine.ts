@@ -9,7 +9,7 @@ import { prepareMessage } from '../text/prepare-message';
 import { modelBytes } from '../classifier/compiled-model';
 import { automatonBytes } from '../keywords/automaton';
 import { loadSnapshot, type LoadedSnapshot, type SnapshotSources } from './load-snapshot';
-import { ENGINE_VERSION, preparePlan, type TagTask } from './snapshot';
+import { ENGINE_VERSION, preparePlan, type EngineSnapshot, type TagTask, type TagTaskResult } from './snapshot';
 
 export interface TaggingEngineOptions {
   /** Service type whose built-in rules apply when `rulesFile` is not given (SERVICE_TYPE). */
@@ -92,7 +92,7 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
   let current: LoadedSnapshot = loadSnapshot(sources);
   const threads = Math.max(1, Math.floor(options.threads));
   const chunkSize = Math.max(1, options.chunkSize ?? 64);
-  const pool = new Piscina<TagTask, TagOutcome[]>({
+  const pool = new Piscina<TagTask, TagTaskResult>({
     filename: THREAD_FILE,
     execArgv: THREAD_EXEC_ARGV,
     minThreads: threads,
@@ -177,9 +177,18 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
     const size = Math.min(chunkSize, Math.max(1, Math.ceil(prepared.length / threads)));
     const chunks: Array<Promise<TagOutcome[]>> = [];
     for (let start = 0; start < prepared.length; start += size) {
-      chunks.push(pool.run({ snapshot, messages: prepared.slice(start, start + size) }));
+      chunks.push(runChunk(snapshot, prepared.slice(start, start + size)));
     }
     return (await Promise.all(chunks)).flat();
+  };
+
+  /** Runs one chunk; a thread that has not seen this snapshot yet gets it on a second try. */
+  const runChunk = async (snapshot: EngineSnapshot, messages: TagTask['messages']): Promise<TagOutcome[]> => {
+    const first = await pool.run({ key: snapshot.key, messages });
+    if ('outcomes' in first) return first.outcomes;
+    const second = await pool.run({ key: snapshot.key, snapshot, messages });
+    if ('outcomes' in second) return second.outcomes;
+    throw new Error('tagging thread refused a task that carried its snapshot');
   };
 
   let closing: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import type { TagOutcome } from '../api';
 import type { CompiledModel } from '../classifier/compiled-model';
 import type { CompiledRules } from '../rules/compile-rules';
 import type { PreparedMessage, PreparePlan } from '../text/prepare-message';
@@ -21,9 +22,15 @@ export interface EngineSnapshot {
 
 /** One task for a tagging thread. */
 export interface TagTask {
-  snapshot: EngineSnapshot;
+  /** The snapshot to tag with (its `key`). */
+  key: string;
+  /** The snapshot itself, sent only after a thread answered `missingSnapshot`. */
+  snapshot?: EngineSnapshot;
   messages: PreparedMessage[];
 }
+
+/** A thread's answer: the outcomes in input order, or a request for the snapshot. */
+export type TagTaskResult = { outcomes: TagOutcome[] } | { missingSnapshot: true };
 
 export function snapshotKey(rulesVersion: string, modelVersion: string | undefined): string {
   return `${rulesVersion}/${modelVersion ?? '-'}`;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
+import { domainToASCII } from 'node:url';
 import YAML from 'yaml';
 import { compileSafeRegex } from '../text/safe-regex';
 import { RulesFileError, type RuleProblem } from './rules-error';
@@ -259,7 +260,12 @@ function checkConditions(conditions: FieldCondition[], where: string, report: (m
       }
     }
     if (condition.hostIn === undefined) return condition;
-    return { ...condition, hostIn: condition.hostIn.map((host) => host.toLowerCase().replace(/^\*?\./, '').replace(/\.$/, '')) };
+    // As URL.hostname gives it: lower case, internationalized names in punycode.
+    const normalize = (host: string) => {
+      const bare = host.toLowerCase().replace(/^\*?\./, '').replace(/\.$/, '');
+      return domainToASCII(bare) || bare;
+    };
+    return { ...condition, hostIn: condition.hostIn.map(normalize) };
   });
 }
 

@@ -73,7 +73,9 @@ export function prepareMessage(message: unknown, index: number, plan: PreparePla
   const values: Record<string, unknown> = {};
   for (const key of plan.valueKeys) {
     const value = (message as TaggableMessage)[key];
-    if (value !== undefined) values[key] = value;
+    // A condition on a text field must not smuggle the whole text past the cap.
+    if (typeof value === 'string' && value.length > plan.maxChars) values[key] = value.slice(0, plan.maxChars);
+    else if (value !== undefined) values[key] = value;
   }
   return { texts, values, scannedChars: plan.maxChars - budget, truncated, warnings };
 }
