@@ -48,14 +48,10 @@ export function registerTaggerCommand(program: Command): void {
       }),
     );
 
-  tagger
-    .command('train')
-    .description('train the classifier on labelled messages (JSON lines with "tags") and write the model')
-    .requiredOption('--data <file>', 'labelled messages')
+  withTrainingOptions(
+    tagger.command('train').description('train the classifier on labelled messages (JSON lines with "tags") and write the model'),
+  )
     .requiredOption('--out <file>', 'model file to write')
-    .option('--fields <list>', 'message fields the model reads', 'text,content')
-    .option('--min-documents <n>', 'leave out words seen in fewer messages', '1')
-    .option('--threshold <score>', 'score at which a tag is added', '0.5')
     .option('--name <name>', 'model name shown on its tags (default: the file name)')
     .action((options: TrainCliOptions & { out: string; name?: string }) =>
       withInputErrors(() => {
@@ -74,15 +70,13 @@ export function registerTaggerCommand(program: Command): void {
       }),
     );
 
-  tagger
-    .command('eval')
-    .description('precision, recall and F1 per tag: trains on the data and tests on a held-out split (or tests --model on all of it)')
-    .requiredOption('--data <file>', 'labelled messages')
+  withTrainingOptions(
+    tagger
+      .command('eval')
+      .description('precision, recall and F1 per tag: trains on the data and tests on a held-out split (or tests --model on all of it)'),
+  )
     .option('--holdout <fraction>', 'share of messages held out for testing', '0.2')
     .option('--seed <n>', 'seed of the split', '42')
-    .option('--fields <list>', 'message fields the model reads', 'text,content')
-    .option('--min-documents <n>', 'leave out words seen in fewer messages', '1')
-    .option('--threshold <score>', 'score at which a tag is added', '0.5')
     .option('--model <file>', 'evaluate this trained model on every message instead')
     .option('--json', 'print the figures as JSON')
     .action((options: TrainCliOptions & { holdout: string; seed: string; model?: string; json?: boolean }) =>
@@ -104,6 +98,15 @@ export function registerTaggerCommand(program: Command): void {
         process.stdout.write(options.json ? `${JSON.stringify(evaluation, null, 2)}\n` : `${formatEvaluation(evaluation)}\n`);
       }),
     );
+}
+
+/** The options `train` and `eval` share: the data and how the model is trained. */
+function withTrainingOptions(command: Command): Command {
+  return command
+    .requiredOption('--data <file>', 'labelled messages')
+    .option('--fields <list>', 'message fields the model reads', 'text,content')
+    .option('--min-documents <n>', 'leave out words seen in fewer messages', '1')
+    .option('--threshold <score>', 'score at which a tag is added', '0.5');
 }
 
 interface TrainCliOptions {
