@@ -25,6 +25,8 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       // The call's own metadata wins over the ambient context.
       mixin: currentLogContext,
+      // Temporal's loggers put the failure under `error`: keep its message, type and stack.
+      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
     },
     destination ??
       (pretty

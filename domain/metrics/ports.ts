@@ -50,6 +50,19 @@ export function findFreePort(host: string): Promise<number> {
   });
 }
 
+/** A free port for METRICS_PORT whose Temporal SDK exporter port (+10) is free too (tests, tooling). */
+export async function findFreeMetricsPort(host: string): Promise<number> {
+  for (;;) {
+    const port = await findFreePort(host);
+    const sdkPortFree = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port + TEMPORAL_SDK_METRICS_PORT_OFFSET, host, () => probe.close(() => resolve(true)));
+    });
+    if (sdkPortFree) return port;
+  }
+}
+
 /** `host:port` of the Temporal SDK exporter beside a metrics server on `metricsPort`. */
 export function temporalSdkMetricsAddress(config: Config['metrics'], metricsPort: number): string {
   return hostPort(config.host, metricsPort + TEMPORAL_SDK_METRICS_PORT_OFFSET);

@@ -26,6 +26,17 @@ export interface TemporalRuntimeOptions {
   metricsFallbackBindAddress?: () => Promise<string>;
 }
 
+/**
+ * The SDK's default latency buckets jump from 10 s to 60 s and 100 s, so a p99 of a queue
+ * backing up reads as "about a minute" whatever it is; these keep seconds-level resolution.
+ */
+const LATENCY_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+const LATENCY_BUCKET_OVERRIDES = Object.fromEntries(
+  ['workflow_task_schedule_to_start_latency', 'activity_schedule_to_start_latency', 'activity_execution_latency', 'workflow_task_execution_latency'].map(
+    (name) => [name, LATENCY_SECONDS],
+  ),
+);
+
 let installed: { metricsBindAddress: string | undefined } | undefined;
 
 /**
@@ -50,7 +61,13 @@ export async function installTemporalRuntime(logger: Logger, options: TemporalRu
         ...(metricsBindAddress
           ? {
               metrics: {
-                prometheus: { bindAddress: metricsBindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+                prometheus: {
+                  bindAddress: metricsBindAddress,
+                  countersTotalSuffix: true,
+                  unitSuffix: true,
+                  useSecondsForDurations: true,
+                  histogramBucketOverrides: LATENCY_BUCKET_OVERRIDES,
+                },
                 ...(options.processName ? { globalTags: { process: options.processName } } : {}),
               },
             }

@@ -58,4 +58,18 @@ describe('log lines name their workflow, message and job', () => {
       ],
     );
   });
+
+  it('keeps the message, type and stack of an error logged under `err` or `error` (as Temporal does)', () => {
+    const { logger, lines } = capturingLogger();
+    logger.warn({ error: new TypeError('tagger exploded') }, 'Activity failed');
+    logger.error({ err: new RangeError('out of range') }, 'failed');
+    assert.deepEqual(
+      lines.map((line) => [(line.error ?? line.err) as { type: string; message: string }].map((error) => [error.type, error.message])[0]),
+      [
+        ['TypeError', 'tagger exploded'],
+        ['RangeError', 'out of range'],
+      ],
+    );
+    assert.match(String((lines[0]?.error as { stack: string }).stack), /logging\.test\.ts/);
+  });
 });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
 import { createKafka, ensureTopics } from '../../domain/kafka/kafka';
-import { findFreePort, TEMPORAL_SDK_METRICS_PORT_OFFSET } from '../../domain/metrics/ports';
+import { findFreeMetricsPort } from '../../domain/metrics/ports';
 import { gatherSystemStatus } from '../../domain/metrics/system-status';
 import { connectMongo } from '../../domain/mongo/client';
 import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
@@ -13,19 +12,6 @@ import { runWorkers } from '../../workers/run-workers';
 import { requireStack, testConfig, testLogger, uniqueName } from '../support/stack';
 import { sampleValue, scrape } from './prometheus-text';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
-
-/** A metrics port whose SDK exporter port (+10) is free too. */
-async function freeMetricsPort(): Promise<number> {
-  for (;;) {
-    const port = await findFreePort('127.0.0.1');
-    const sdkPortFree = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port + TEMPORAL_SDK_METRICS_PORT_OFFSET, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (sdkPortFree) return port;
-  }
-}
 
 /** Polls `probe` until it returns true; the deadline is generous because several test files share two cores. */
 async function eventually(what: string, probe: () => Promise<boolean>, deadlineMs = 90_000): Promise<void> {
@@ -60,7 +46,7 @@ describe('a worker process serves metrics and health', () => {
     config = testConfig({
       TEMPORAL_ADDRESS: temporalProxy.address,
       MONGODB_URI: `mongodb://${mongoProxy.address}/${database}`,
-      METRICS_PORT: String(await freeMetricsPort()),
+      METRICS_PORT: String(await findFreeMetricsPort('127.0.0.1')),
       TAGGER_THREADS: '1',
     });
     admin = createKafka(config.kafka).admin();
