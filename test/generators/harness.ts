@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createAlertActivities } from '../../activities/alerts';
-import type { GeneratorRunSummary } from '../../activities/generator-run';
+import { createGeneratorRunActivities, type GeneratorRunSummary } from '../../activities/generator-run';
 import { createAlertRepository, type AlertDocument } from '../../domain/alerts/alert-repository';
 import { createAlerting } from '../../domain/alerts/alerting';
 import { loadConfig, type Config } from '../../domain/config/config';
 import { createGeneratorRunStateRepository, type GeneratorRunStateRepository } from '../../domain/generators/run-state';
 import type { Logger } from '../../domain/logging/logger';
+import type { SandboxLimits } from '../../domain/sandbox/limits';
 import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
 import { GeneratorStatus, type Generator, type NewGenerator } from '../../domain/store/generators';
 import type { Job } from '../../domain/store/jobs';
@@ -44,7 +45,18 @@ export interface GeneratorHarness {
   close(): Promise<void>;
 }
 
-export async function startGeneratorHarness(options: { env?: Record<string, string>; workers?: boolean } = {}): Promise<GeneratorHarness> {
+export interface GeneratorHarnessOptions {
+  env?: Record<string, string>;
+  /** Start the workers at once. @default true */
+  workers?: boolean;
+  /**
+   * Sandbox limits beyond the defaults: the sandbox worker is then built here from the same
+   * activity factory (with these limits) instead of workers/sandbox-worker.ts.
+   */
+  sandboxLimits?: Partial<Omit<SandboxLimits, 'wallTimeSeconds'>>;
+}
+
+export async function startGeneratorHarness(options: GeneratorHarnessOptions = {}): Promise<GeneratorHarness> {
   const config = loadConfig(testEnv({ SANDBOX_MODE: 'bwrap', ...options.env }));
   const logger = testLogger(config);
   await installTemporalRuntime(logger);
@@ -58,6 +70,23 @@ export async function startGeneratorHarness(options: { env?: Record<string, stri
 
   let workers: RunnableWorker[] = [];
   let running: Array<Promise<void>> = [];
+
+  async function createLimitedSandboxWorker(limits: NonNullable<GeneratorHarnessOptions['sandboxLimits']>): Promise<RunnableWorker> {
+    const worker = await Worker.create({
+      connection,
+      taskQueue: config.temporal.taskQueues.sandbox,
+      activities: createGeneratorRunActivities({
+        store,
+        runState,
+        sandbox: { mode: config.generators.sandboxMode, user: config.generators.sandboxUser, limits },
+        allowedSchemes: config.ingest.allowedSchemes,
+        hostname: 'test',
+        logger,
+      }),
+      maxConcurrentActivityTaskExecutions: 2,
+    });
+    return { queue: config.temporal.taskQueues.sandbox, run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
+  }
 
   async function createAlertWorker(): Promise<RunnableWorker> {
     const alerting = createAlerting({ alerts: alertRepository, triggerDigest: async () => undefined, windowMs: 60_000, logger });
@@ -109,7 +138,9 @@ export async function startGeneratorHarness(options: { env?: Record<string, stri
     async startWorkers(startOptions = {}) {
       workers = [
         await createWorkflowsWorker({ config, logger, connection }),
-        ...(startOptions.sandbox === false ? [] : [await createSandboxWorker({ config, logger, connection })]),
+        ...(startOptions.sandbox === false
+          ? []
+          : [options.sandboxLimits ? await createLimitedSandboxWorker(options.sandboxLimits) : await createSandboxWorker({ config, logger, connection })]),
         await createAlertWorker(),
       ];
       running = workers.map((worker) => worker.run());
