@@ -1,5 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import pino from 'pino';
@@ -9,6 +8,7 @@ import { prepareMessage } from '../text/prepare-message';
 import { modelBytes } from '../classifier/compiled-model';
 import { automatonBytes } from '../keywords/automaton';
 import { loadSnapshot, type LoadedSnapshot, type SnapshotSources } from './load-snapshot';
+import { watchFiles } from './watch-files';
 import { ENGINE_VERSION, preparePlan, type EngineSnapshot, type TagTask, type TagTaskResult } from './snapshot';
 
 export interface TaggingEngineOptions {
@@ -81,6 +81,7 @@ const THREAD_EXEC_ARGV = ['--import', pathToFileURL(require.resolve('tsx')).href
  * Builds the tagging engine: loads and compiles the rules (and model) once, starts the
  * thread pool, and keeps the rules current (file watch and `reloadSignal`).
  * @throws {RulesFileError} when the rules cannot be used at start.
+ * @throws {ModelFileError} when the model cannot be used at start.
  */
 export async function createTaggingEngine(options: TaggingEngineOptions): Promise<PooledTaggingEngine> {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -103,7 +104,7 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
 
   let closed = false;
   let reloading: Promise<ReloadOutcome> | undefined;
-  let watchers: FSWatcher[] = [];
+  let stopWatching = () => {};
   let debounce: NodeJS.Timeout | undefined;
 
   const versions = () => ({ rulesVersion: current.snapshot.rules.version, modelVersion: current.snapshot.model?.version });
@@ -138,27 +139,9 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
   };
 
   const rewatch = () => {
-    for (const watcher of watchers) watcher.close();
-    watchers = [];
+    stopWatching();
     if (options.watch === false || closed) return;
-    const namesByDirectory = new Map<string, Set<string>>();
-    for (const file of current.files) {
-      const names = namesByDirectory.get(dirname(file)) ?? new Set<string>();
-      names.add(basename(file));
-      namesByDirectory.set(dirname(file), names);
-    }
-    for (const [directory, names] of namesByDirectory) {
-      try {
-        // The directory, not the file: editors and deploy tools replace files by renaming.
-        const watcher = watch(directory, { persistent: false }, (_event, name) => {
-          if (name === null || names.has(name.toString())) scheduleReload();
-        });
-        watcher.on('error', (error) => logger.warn({ err: error, directory }, 'tagging rules watcher failed'));
-        watchers.push(watcher);
-      } catch (error) {
-        logger.warn({ err: error, directory }, 'cannot watch the tagging rules; reload with the signal');
-      }
-    }
+    stopWatching = watchFiles(current.files, scheduleReload, logger);
   };
   rewatch();
 
@@ -197,8 +180,7 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
       closed = true;
       clearTimeout(debounce);
       if (signal) process.off(signal, onSignal);
-      for (const watcher of watchers) watcher.close();
-      watchers = [];
+      stopWatching();
       await reloading?.catch(() => undefined);
       await pool.destroy();
     })();
