@@ -2,6 +2,10 @@ import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'ka
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 
+// crawlflow uses kafkajs's (new) default partitioner everywhere; its one-time warning about
+// the v2 change is noise in every process's log.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
 /**
  * The one place crawlflow builds Kafka clients. kafkajs is in maintenance mode; keeping
  * access behind this module lets @confluentinc/kafka-javascript (same API) replace it.
@@ -44,4 +48,24 @@ export async function ensureTopics(admin: Admin, config: Config['kafka']): Promi
   if (missing.length === 0) return [];
   await admin.createTopics({ topics: missing, waitForLeaders: true });
   return missing.map((topic) => topic.topic);
+}
+
+/** Fails with a clear message when a topic is missing (auto-create is off on purpose). */
+export async function requireTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new MissingTopicError(topic);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export class MissingTopicError extends Error {
+  override readonly name = 'MissingTopicError';
+  constructor(readonly topic: string) {
+    super(`Kafka topic "${topic}" does not exist: run \`crawlflow setup\` (or \`crawlflow up\`) to create crawlflow's topics`);
+  }
 }
