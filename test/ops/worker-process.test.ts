@@ -8,6 +8,7 @@ import { findFreeMetricsPort } from '../../domain/metrics/ports';
 import { gatherSystemStatus } from '../../domain/metrics/system-status';
 import { connectMongo } from '../../domain/mongo/client';
 import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { buildDashboard } from '../../ops/grafana/dashboard';
 import { runWorkers } from '../../workers/run-workers';
 import { requireStack, testConfig, testLogger, uniqueName } from '../support/stack';
 import { sampleValue, scrape } from './prometheus-text';
@@ -108,6 +109,14 @@ describe('a worker process serves metrics and health', () => {
     );
     assert.ok(sampleValue(text, 'temporal_worker_task_slots_available', { task_queue: config.temporal.taskQueues.io }) !== undefined);
     assert.ok(sampleValue(text, 'process_resident_memory_bytes', { process: 'worker-all' }) !== undefined, "crawlflow's own registry is served too");
+    // The dashboard's SDK panels read series this scrape has (failure counters appear with the first failure).
+    const dashboardSdkNames = new Set(
+      JSON.stringify(buildDashboard())
+        .match(/temporal_[a-z_]+/g)
+        ?.map((name) => name.replace(/_bucket$/, '_count'))
+        .filter((name) => !name.endsWith('_failed_total')),
+    );
+    assert.deepEqual([...dashboardSdkNames].filter((name) => sampleValue(text, name) === undefined), []);
   });
 
   it('sees its workers as a healthy system in crawlflow status', async () => {
