@@ -305,7 +305,7 @@ function mail(paths: StackPaths, repoRoot: string): StackService {
     startTimeoutMs: 30_000,
     installed: () => existsSync(binary),
     async install() {
-      throw new Error(`MailDev is missing at ${binary}: run \`npm ci\` in the repository first`);
+      throw new Error(`MailDev is missing at ${binary}: run \`npm install\` in the repository first`);
     },
     start() {
       return startDetached(paths, 'mail', {
