@@ -113,6 +113,26 @@ describe('the pooled tagging engine', () => {
     }
   });
 
+  it('reads keywords from a file beside the rules and reloads when that file changes', async () => {
+    const rulesFile = join(directory, 'with-keywords.yaml');
+    const keywordsFile = join(directory, 'finance-words.txt');
+    writeFileSync(keywordsFile, '# finance words\n股票\n基金  # funds\n\n');
+    writeFileSync(rulesFile, rulesYaml(`  - { name: finance, keywordsFile: finance-words.txt, minDistinct: 2 }\n`));
+    const engine = await createTaggingEngine({ serviceType: 'wx', rulesFile, threads: 1, watchDebounceMs: 20, reloadSignal: null });
+    try {
+      assert.equal(engine.stats().keywords, 2);
+      assert.deepEqual(tagNames((await engine.tagBatch([{ text: '股票 基金' }]))[0]!), ['finance']);
+      assert.deepEqual(tagNames((await engine.tagBatch([{ text: '股票 债券' }]))[0]!), []);
+      const first = engine.rulesVersion;
+      replaceFile(keywordsFile, '股票\n基金\n债券\n');
+      await eventually('the keyword file change to reload the rules', () => engine.rulesVersion !== first);
+      assert.equal(engine.stats().keywords, 3);
+      assert.deepEqual(tagNames((await engine.tagBatch([{ text: '股票 债券' }]))[0]!), ['finance']);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('reloads on SIGHUP', async () => {
     const file = join(directory, 'signalled.json');
     writeFileSync(file, JSON.stringify({ format: 1, rules: [{ name: 'one', keywords: ['one'] }] }));

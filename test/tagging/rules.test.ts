@@ -228,3 +228,58 @@ describe('bad input', () => {
     assert.match(bytes.warnings!.join(), /not valid UTF-8/);
   });
 });
+
+describe('rules file validation', () => {
+  const problemsOf = (text: string, file = 'rules.yaml'): string[] => {
+    try {
+      parseRules(text, { file, serviceType: 'wx' });
+    } catch (error) {
+      assert.ok(error instanceof RulesFileError);
+      assert.equal(error.file, file);
+      return error.message.split('\n').slice(1).map((line) => line.trim());
+    }
+    assert.fail('the rules were accepted');
+  };
+
+  it('reports every problem at once, each with its rule and place', () => {
+    const problems = problemsOf(
+      rulesYaml(
+        `
+  - { name: dup, keywords: [a] }
+  - { name: dup, keywords: [b] }
+  - { name: wrong-option, regex: 'x', minDistinct: 2 }
+  - { name: nothing }
+  - { name: loop-a, all: [loop-b] }
+  - { name: loop-b, any: [loop-a], atLeast: 2 }
+  - { name: outside, keywords: [d], fields: [title] }
+  - { name: blank, keywords: ['  '] }
+`,
+        'serviceType: weibo\n',
+      ),
+    );
+    const expected = [
+      /^file \(serviceType\): the file is for service type "weibo" but SERVICE_TYPE is "wx"$/,
+      /^rule "dup" \(rules\[1\]\): duplicate name \(first used by rules\[0\]\)$/,
+      /^rule "wrong-option" \(minDistinct\): option "minDistinct" applies to keywords rules only$/,
+      /^rule "nothing" \(rules\[3\]\): says nothing to match/,
+      /^rule "loop-b" \(atLeast\): atLeast is 2 but "any" lists 1 rules$/,
+      /^rule "outside" \(fields\): field "title" is not one of scan.fields \(text, content\)$/,
+      /^rule "blank" \(keywords\[0\]\): keyword 1 is empty$/,
+      /^rule "blank" \(rules\[7\]\): has no keywords$/,
+      /^rule "loop-a" \(rules\[4\]\): is part of a cycle: loop-a → loop-b → loop-a$/,
+    ];
+    for (const pattern of expected) assert.ok(problems.some((line) => pattern.test(line)), `${pattern} in:\n${problems.join('\n')}`);
+    assert.equal(problems.length, expected.length, problems.join('\n'));
+  });
+
+  it('refuses misspelt and misplaced keys (checked before the rest)', () => {
+    assert.deepEqual(problemsOf(rulesYaml(`  - { name: typo, keywords: [c], minHit: 2 }\n`)), ['rule "typo" (rules[0]): Unrecognized key: "minHit"']);
+    assert.deepEqual(problemsOf(rulesYaml(`  - { name: s, keywords: [c], score: 2 }\n`)), ['rule "s" (rules[0].score): must be at most 1']);
+  });
+
+  it('names the line of a YAML syntax error and the problem in JSON', () => {
+    assert.match(problemsOf('format: 1\nrules:\n  - { name: a, keywords: [x, }\n')[0]!, /^file \(line 3\): not valid YAML/);
+    assert.match(problemsOf('{"format": 1, "rules": [', 'rules.json')[0]!, /^file: not valid JSON/);
+    assert.match(problemsOf('format: 2\nrules: []\n')[0]!, /^file \(format\): must be 1$/);
+  });
+});
