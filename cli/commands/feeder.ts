@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createTaskFeedRepository } from '../../domain/generators/task-feed';
 import { createKafka } from '../../domain/kafka/kafka';
 import { createTaggedProducer } from '../../domain/kafka/tagged-producer';
+import { serveProcessHealth } from '../../domain/metrics/process-health';
 import { connectMongo } from '../../domain/mongo/client';
 import { createTaskFeeder } from '../../starters/task-feeder';
 import { loadCliContext } from '../context';
@@ -14,6 +15,7 @@ export function registerFeederCommand(program: Command): void {
     .action(async () => {
       const { config, logger } = loadCliContext('feeder');
       const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-feeder' });
+      const health = await serveProcessHealth('feeder', config, logger, { db: mongo.db, kafka: true });
       // The same idempotent, acks=all producer the pipeline publishes with, bound to the input topic.
       const producer = createTaggedProducer(createKafka(config.kafka, logger, 'feeder'), config.kafka.inputTopic);
       const feeder = createTaskFeeder({ feed: createTaskFeedRepository(mongo.db), producer, owner: `${hostname()}:${process.pid}`, logger });
@@ -24,6 +26,7 @@ export function registerFeederCommand(program: Command): void {
       } finally {
         await producer.close().catch((error: unknown) => logger.warn({ err: error }, 'error while closing the Kafka producer'));
         await mongo.client.close();
+        await health.close();
       }
     });
 }

@@ -17,6 +17,7 @@ export const DEFAULT_METRICS_PORTS = {
   'worker-sandbox': 9467,
   bridge: 9468,
   web: 9469,
+  feeder: 9470,
 } as const;
 
 export type MetricsProcessKind = keyof typeof DEFAULT_METRICS_PORTS;
