@@ -296,7 +296,7 @@ function makeWritable(dir: string): void {
 }
 
 function mail(paths: StackPaths, repoRoot: string): StackService {
-  // MailDev is a dev dependency of the repo, so `npm ci` installs it at the locked version.
+  // MailDev is a dev dependency of the repo, so `npm install` installs it at the locked version.
   const binary = join(repoRoot, 'node_modules', 'maildev', 'bin', 'maildev');
   return {
     name: 'mail',
