@@ -1,0 +1,53 @@
+import type { Client } from '@temporalio/client';
+import type { ObjectId } from 'mongodb';
+import type { Config } from '../domain/config/config';
+import type { Logger } from '../domain/logging/logger';
+import type { Generator } from '../domain/store/generators';
+import type { Store } from '../domain/store/store';
+import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
+import { syncGeneratorSchedule, type ScheduleSyncResult } from './generator-schedules';
+
+/**
+ * Keeps generators' Temporal Schedules in step with what ingest and `crawlflow job` change:
+ * a new generator gets its schedule, a disabled job's generators are paused. Connects to
+ * Temporal on first use, so commands that never touch a generator never need it.
+ */
+export function createScheduleSync(deps: { config: Config; store: Store; logger: Logger }) {
+  let client: Promise<Client> | undefined;
+  const connect = () => (client ??= connectTemporalClient(deps.config.temporal));
+
+  async function sync(generatorId: ObjectId): Promise<ScheduleSyncResult> {
+    const result = await syncGeneratorSchedule({ client: await connect(), config: deps.config, store: deps.store, logger: deps.logger }, generatorId);
+    if (result.action === 'failed') throw new Error(result.reason ?? `the schedule of generator ${generatorId.toHexString()} could not be synced`);
+    return result;
+  }
+
+  return {
+    /** For `createIngestService({ onGeneratorCreated })`. */
+    onGeneratorCreated: async (generator: Generator): Promise<void> => {
+      await sync(generator.id);
+    },
+
+    /** Re-syncs every generator of a job (after its status changed); returns failures as text. */
+    async syncJob(job: ObjectId): Promise<string[]> {
+      const problems: string[] = [];
+      for (const generator of await deps.store.generators.list({ job, limit: 1000 })) {
+        try {
+          await sync(generator.id);
+        } catch (error) {
+          problems.push(`${generator.name}: ${(error as Error).message}`);
+        }
+      }
+      return problems;
+    },
+
+    /** Safe to call twice; a no-op when Temporal was never needed. */
+    async close(): Promise<void> {
+      const pending = client;
+      client = undefined;
+      if (pending) await closeTemporalClient(await pending).catch(() => undefined);
+    },
+  };
+}
+
+export type ScheduleSync = ReturnType<typeof createScheduleSync>;
