@@ -128,19 +128,19 @@ describe('message pipeline end to end', () => {
   it('sends each kind of bad record to the dead-letter topic with its reason and bytes, and keeps going', async () => {
     const badUtf8 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]);
     const tooLarge = JSON.stringify({ id: 'big', text: 'x'.repeat(pipeline.config.kafka.maxMessageBytes) });
-    await pipeline.produce(['{"broken": ', '[1,2,3]', '42', badUtf8, tooLarge]);
-    const letters = await pipeline.waitForDeadLetters(5);
+    await pipeline.produce(['{"broken": ', '[1,2,3]', '42', badUtf8, tooLarge, Buffer.alloc(0)]);
+    const letters = await pipeline.waitForDeadLetters(6);
     const reasons = letters.map((letter) => letter.headers['crawlflow-dead-letter-reason']).sort();
-    assert.deepEqual(reasons, ['invalid_json', 'invalid_utf8', 'not_an_object', 'not_an_object', 'too_large']);
+    assert.deepEqual(reasons, ['empty', 'invalid_json', 'invalid_utf8', 'not_an_object', 'not_an_object', 'too_large']);
     const utf8Letter = letters.find((letter) => letter.headers['crawlflow-dead-letter-reason'] === 'invalid_utf8');
     assert.deepEqual(utf8Letter?.value, badUtf8, 'the original bytes');
     // The record is written right after the dead letter is acknowledged.
     let bridgeFailures = await failures().find({ step: 'bridge' });
-    for (let waited = 0; bridgeFailures.length < 5 && waited < 10_000; waited += 100) {
+    for (let waited = 0; bridgeFailures.length < 6 && waited < 10_000; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       bridgeFailures = await failures().find({ step: 'bridge' });
     }
-    assert.equal(bridgeFailures.length, 5);
+    assert.equal(bridgeFailures.length, 6);
     // The bridge kept going: a good message after the bad ones is published.
     const id = `${run}-after-bad`;
     await pipeline.produce([{ id, type: 1, text: 'still alive' }]);
