@@ -11,6 +11,7 @@ import { registerSetupCommand } from './commands/setup';
 import { registerStatusCommand } from './commands/status';
 import { registerTaggerCommand } from './commands/tagger';
 import { registerUpCommand } from './commands/up';
+import { registerWebCommand } from './commands/web';
 import { registerWorkerCommand } from './commands/worker';
 import { reportCommandError } from './context';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerGeneratorCommand(program);
   registerJobCommand(program);
   registerIngestCommand(program);
+  registerWebCommand(program);
   registerFeederCommand(program);
   registerStatusCommand(program);
   registerTaggerCommand(program);

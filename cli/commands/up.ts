@@ -13,6 +13,7 @@ export const CRAWLFLOW_PROCESSES: SupervisedProcess[] = [
   { name: 'worker-sandbox', args: ['worker', '--queue', 'sandbox'] },
   { name: 'bridge', args: ['bridge'] },
   { name: 'feeder', args: ['feeder'] },
+  { name: 'web', args: ['web'] },
 ];
 
 export function registerUpCommand(program: Command): void {

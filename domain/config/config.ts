@@ -62,7 +62,7 @@ export interface Config {
     sandboxMode: 'auto' | 'bwrap' | 'limits';
     sandboxUser: string;
   };
-  web: { host: string; port: number };
+  web: { host: string; port: number; token: string | undefined };
   metrics: { host: string; port: number };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
 }
@@ -141,7 +141,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       sandboxMode: env.SANDBOX_MODE,
       sandboxUser: env.SANDBOX_USER,
     },
-    web: { host: env.WEB_HOST, port: env.WEB_PORT },
+    web: { host: env.WEB_HOST, port: env.WEB_PORT, token: env.WEB_TOKEN },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
   };

@@ -142,9 +142,12 @@ export const envSchema = z.object({
   // Processes
   WEB_HOST: text('127.0.0.1').describe('Address `crawlflow web` listens on'),
   WEB_PORT: port(8080).describe('Port `crawlflow web` listens on'),
+  WEB_TOKEN: optionalText().describe(
+    'Access token of the web page and HTTP API; empty means a random one per start, printed in the log',
+  ),
   METRICS_HOST: text('127.0.0.1').describe('Address the metrics and health endpoints listen on'),
   METRICS_PORT: port(0).describe(
-    'Port of the metrics and health endpoints; 0 picks the per-process default (workers 9464 workflows, 9465 io, 9466 cpu, 9467 sandbox; bridge 9468; web 9469), the Temporal SDK exporter of a worker listens 10 above (docs/operations.md)',
+    'Port of the metrics and health endpoints; 0 picks the per-process default (workers 9464 workflows, 9465 io, 9466 cpu, 9467 sandbox; bridge 9468; web 9469; feeder 9470), the Temporal SDK exporter of a worker listens 10 above (docs/operations.md)',
   ),
   LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {

@@ -1,0 +1,343 @@
+// crawlflow's page: plain JavaScript, no build step. Everything from the server is put into the
+// page as text (textContent), never as HTML.
+'use strict';
+
+const state = { token: localStorage.getItem('crawlflow-token') || '', jobs: [], job: null, status: 'all', next: null, log: 'errors' };
+const $ = (selector) => document.querySelector(selector);
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  return node;
+}
+const link = (href, text) => (href ? el('a', { href, target: '_blank', rel: 'noopener' }, text) : '');
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.code = body && body.error;
+  }
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { ...options, headers: { ...(options.headers || {}), authorization: `Bearer ${state.token}` } });
+  const body = response.headers.get('content-type')?.includes('json') ? await response.json() : null;
+  if (response.status === 401) askToken('That token was not accepted.');
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+const postJson = (path, body) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const jobPath = (suffix) => `/api/jobs/${encodeURIComponent(state.job.name)}${suffix}`;
+
+// ---- access token -------------------------------------------------------------------------
+function askToken(message = '') {
+  $('#token-error').textContent = message;
+  if (!$('#token-dialog').open) $('#token-dialog').showModal();
+}
+$('#token-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  state.token = $('#token-input').value.trim();
+  try {
+    await api('/api/session');
+    localStorage.setItem('crawlflow-token', state.token);
+    $('#token-dialog').close();
+    await start();
+  } catch (error) {
+    $('#token-error').textContent = error.message;
+  }
+});
+$('#forget-token').addEventListener('click', () => {
+  localStorage.removeItem('crawlflow-token');
+  state.token = '';
+  askToken();
+});
+
+// ---- jobs ---------------------------------------------------------------------------------
+async function loadJobs(select) {
+  const { jobs } = await api('/api/jobs');
+  state.jobs = jobs;
+  const chosen = select || (state.job && state.job.name) || localStorage.getItem('crawlflow-job') || (jobs[0] && jobs[0].name);
+  $('#job-select').replaceChildren(...jobs.map((job) => el('option', { value: job.name, selected: job.name === chosen }, job.name)));
+  state.job = jobs.find((job) => job.name === chosen) || jobs[0] || null;
+  renderJob();
+}
+function renderJob() {
+  const job = state.job;
+  $('#jobs-section').classList.toggle('empty', !job);
+  if (!job) {
+    $('#job-info').textContent = 'No jobs yet: create one below (or `crawlflow job create NAME`).';
+    $('#new-job').open = true;
+    return;
+  }
+  localStorage.setItem('crawlflow-job', job.name);
+  $('#job-status').textContent = job.status;
+  $('#job-status').className = `badge ${job.status}`;
+  $('#job-runs').href = job.links.runs;
+  $('#job-toggle').textContent = job.status === 'on' ? 'Disable job' : 'Enable job';
+  $('#job-info').textContent = [job.info, job.customer && `customer: ${job.customer}`].filter(Boolean).join(' · ');
+  renderStatusFilter();
+  void Promise.all([loadTasks(), loadGenerators(), loadLogs()]);
+}
+$('#job-select').addEventListener('change', (event) => {
+  state.job = state.jobs.find((job) => job.name === event.target.value) || null;
+  state.status = 'all';
+  renderJob();
+});
+$('#job-toggle').addEventListener('click', async () => {
+  const { job, warnings } = await postJson(jobPath('/status'), { status: state.job.status === 'on' ? 'off' : 'on' });
+  $('#submit-error').textContent = warnings.join('\n');
+  await loadJobs(job.name);
+});
+$('#new-job-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const uriRules = Object.fromEntries(['keepFragment', 'sortQuery', 'dropTrackingParams', 'stripSessionIds'].map((name) => [name, form.get(name) === 'on']));
+  try {
+    const { job } = await postJson('/api/jobs', { name: form.get('name'), info: form.get('info'), customer: form.get('customer'), uriRules });
+    event.target.reset();
+    $('#new-job').open = false;
+    $('#new-job-error').textContent = '';
+    await loadJobs(job.name);
+  } catch (error) {
+    $('#new-job-error').textContent = error.message;
+  }
+});
+
+// ---- submitting ---------------------------------------------------------------------------
+function busy(form, on) {
+  for (const button of form.querySelectorAll('button')) button.disabled = on;
+}
+async function guarded(form, work) {
+  $('#submit-error').textContent = '';
+  if (!state.job) {
+    $('#submit-error').textContent = 'Create or choose a job first.';
+    return;
+  }
+  busy(form, true);
+  try {
+    await work();
+  } catch (error) {
+    $('#submit-error').textContent = error.message;
+  } finally {
+    busy(form, false);
+  }
+}
+$('#uris-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void guarded(event.target, async () => {
+    showReceipt(await postJson(jobPath('/uris'), { text: $('#uris').value }));
+    void refresh();
+  });
+});
+$('#config-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void guarded(event.target, async () => {
+    showReceipt(await postJson(jobPath('/config'), { config: $('#config').value }));
+    void refresh();
+  });
+});
+
+/** Multipart upload with XHR: upload progress, then the server's NDJSON ingest progress, then the answer. */
+function upload(path, form, fileInput, onProgress) {
+  return new Promise((resolve, reject) => {
+    const data = new FormData();
+    // Settings first: the server streams the upload and reads only fields sent before the file.
+    for (const [name, value] of new FormData(form)) if (!(value instanceof File) && value !== '') data.append(name, value);
+    data.append('file', fileInput.files[0]);
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('authorization', `Bearer ${state.token}`);
+    xhr.setRequestHeader('accept', 'application/x-ndjson, application/json');
+    xhr.upload.onprogress = (event) => event.lengthComputable && onProgress({ phase: 'upload', fraction: event.loaded / event.total });
+    let seen = 0;
+    const events = () => {
+      const text = xhr.responseText;
+      const complete = text.lastIndexOf('\n') + 1;
+      const lines = text.slice(seen, complete).split('\n').filter(Boolean);
+      seen = complete;
+      return lines.map((line) => JSON.parse(line));
+    };
+    let last = null;
+    xhr.onprogress = () => {
+      if (!xhr.getResponseHeader('content-type')?.includes('ndjson')) return;
+      for (const event of events()) {
+        last = event;
+        if (event.type === 'progress') onProgress({ phase: 'ingest', fraction: event.totalBytes ? event.bytesRead / event.totalBytes : 0, counts: event.counts });
+      }
+    };
+    xhr.onerror = () => reject(new Error('the upload failed (connection lost)'));
+    xhr.onload = () => {
+      if (xhr.getResponseHeader('content-type')?.includes('ndjson')) {
+        for (const event of events()) last = event;
+        if (last && last.type === 'receipt') resolve(last.receipt);
+        else reject(new Error((last && last.message) || 'the upload ended without a receipt'));
+        return;
+      }
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status === 401) askToken('That token was not accepted.');
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
+      else reject(new ApiError(xhr.status, body));
+    };
+    xhr.send(data);
+  });
+}
+$('#file-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const bar = $('#file-progress');
+  void guarded(event.target, async () => {
+    bar.hidden = false;
+    const receipt = await upload(jobPath('/files'), event.target, $('#file'), ({ phase, fraction, counts }) => {
+      bar.value = Math.round(fraction * 100);
+      $('#file-progress-text').textContent =
+        phase === 'upload' ? `uploading ${bar.value}%` : `storing ${bar.value}% — ${counts.lines} lines, ${counts.accepted} accepted`;
+    });
+    bar.value = 100;
+    $('#file-progress-text').textContent = 'done';
+    showReceipt(receipt);
+    void refresh();
+  });
+});
+$('#script-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void guarded(event.target, async () => {
+    const { generator, warning } = await upload(jobPath('/scripts'), event.target, $('#script'), () => undefined);
+    $('#receipt').replaceChildren(
+      el('p', {}, 'Stored generator ', el('b', {}, generator.name), ` (${generator.language}, cron ${generator.cron || 'none: runs by hand'}, priority ${generator.priority}, status ${generator.status}). `, link(generator.links.runs, 'its runs in Temporal ↗')),
+      warning ? el('p', { class: 'error' }, warning) : '',
+    );
+    void loadGenerators();
+  });
+});
+
+function showReceipt(receipt) {
+  const { counts } = receipt;
+  const summary = el(
+    'div',
+    { class: 'summary' },
+    ['accepted', 'duplicate', 'invalid', 'failed'].map((kind) => el('span', { class: `count ${kind}` }, el('b', {}, counts[kind]), ` ${kind}`)),
+    el('span', { class: 'count' }, `${counts.lines} lines${counts.skipped ? `, ${counts.skipped} skipped` : ''}`),
+  );
+  const rows = receipt.lines.map((line) =>
+    el(
+      'tr',
+      { class: line.outcome },
+      el('td', {}, line.line),
+      el('td', { class: line.outcome }, line.outcome),
+      el('td', { class: 'uri' }, line.uri || line.input),
+      el('td', {}, line.outcome === 'accepted' ? `task ${line.taskId}` : line.reason || ''),
+    ),
+  );
+  $('#receipt').replaceChildren(
+    el('p', { class: 'muted' }, `Job ${receipt.job.name} · ${receipt.filename || receipt.source} · ${receipt.encoding || ''} · submission ${receipt.ingestId}`),
+    summary,
+    receipt.error ? el('p', { class: 'error' }, receipt.error) : '',
+    el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'line'), el('th', {}, 'outcome'), el('th', {}, 'URI'), el('th', {}, 'task / reason'))), el('tbody', {}, rows)),
+    receipt.linesTruncated ? el('p', { class: 'muted' }, 'Only the first lines are shown; the rest are in the logs below.') : '',
+  );
+}
+
+// ---- tasks, generators, logs ----------------------------------------------------------------
+function renderStatusFilter() {
+  const counts = state.job.tasks || {};
+  const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  const chip = (status, label) =>
+    el('button', { type: 'button', class: `chip${state.status === status ? ' active' : ''}`, onclick: () => { state.status = status; renderStatusFilter(); void loadTasks(); } }, label);
+  $('#status-filter').replaceChildren(chip('all', `all ${total}`), ...Object.entries(counts).map(([status, count]) => chip(status, `${status} ${count}`)));
+}
+async function loadTasks(more = false) {
+  if (!state.job) return;
+  const query = new URLSearchParams({ status: state.status, limit: '50', ...(more && state.next ? { before: state.next } : {}) });
+  const { tasks, next } = await api(jobPath(`/tasks?${query}`));
+  state.next = next;
+  const rows = tasks.map((task) => el('tr', {}, el('td', { class: 'uri' }, task.uri), el('td', {}, task.status), el('td', {}, when(task.addedAt)), el('td', {}, link(task.links.run, 'run ↗'))));
+  if (more) $('#tasks tbody').append(...rows);
+  else $('#tasks tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'no tasks'))]));
+  $('#tasks-more').hidden = tasks.length < 50;
+}
+$('#tasks-more').addEventListener('click', () => void loadTasks(true));
+
+async function loadGenerators() {
+  if (!state.job) return;
+  const { generators } = await api(jobPath('/generators'));
+  $('#generators tbody').replaceChildren(
+    ...(generators.length
+      ? generators.map((generator) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, generator.name),
+            el('td', {}, generator.language),
+            el('td', {}, generator.cron || '—'),
+            el('td', {}, generator.priority),
+            el('td', {}, generator.status),
+            el('td', {}, generator.runs.length ? generator.runs.map((run) => el('div', { class: run.status === 'failed' ? 'failed' : '' }, link(run.links.run, `${when(run.addedAt)} ${run.status}, ${run.urisNew} new`))) : el('span', { class: 'muted' }, 'never ran')),
+            el('td', {}, link(generator.links.runs, 'all runs ↗')),
+          ),
+        )
+      : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'no generators'))]),
+  );
+}
+
+async function loadLogs() {
+  if (!state.job) return;
+  const job = encodeURIComponent(state.job.name);
+  if (state.log === 'ingests') {
+    const { ingests } = await api(`/api/ingests?job=${job}`);
+    $('#logs thead').replaceChildren(el('tr', {}, ...['started', 'source', 'status', 'accepted', 'duplicate', 'invalid', 'failed'].map((name) => el('th', {}, name))));
+    $('#logs tbody').replaceChildren(
+      ...ingests.map((run) =>
+        el('tr', {}, el('td', {}, when(run.startedAt)), el('td', {}, run.filename || run.source), el('td', {}, run.status), ...['accepted', 'duplicate', 'invalid', 'failed'].map((kind) => el('td', { class: kind }, run.counts[kind]))),
+      ),
+    );
+    return;
+  }
+  const { entries } = await api(`/api/logs/${state.log}?job=${job}`);
+  $('#logs thead').replaceChildren(el('tr', {}, ...['when', 'source', 'line', 'input', 'reason', 'run'].map((name) => el('th', {}, name))));
+  $('#logs tbody').replaceChildren(
+    ...(entries.length
+      ? entries.map((entry) =>
+          el('tr', {}, el('td', {}, when(entry.addedAt)), el('td', {}, entry.source), el('td', {}, entry.line ?? ''), el('td', { class: 'uri' }, entry.input), el('td', {}, entry.reason), el('td', {}, link(entry.links.duplicateOf || entry.links.run, 'Temporal ↗'))),
+        )
+      : [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'empty'))]),
+  );
+}
+for (const tab of document.querySelectorAll('[data-log]')) {
+  tab.addEventListener('click', () => {
+    state.log = tab.dataset.log;
+    for (const other of document.querySelectorAll('[data-log]')) other.classList.toggle('active', other === tab);
+    void loadLogs();
+  });
+}
+
+async function refresh() {
+  await loadJobs(state.job && state.job.name);
+}
+
+async function start() {
+  const session = await api('/api/session');
+  $('#temporal-ui').href = session.temporalUiUrl;
+  await loadJobs();
+}
+
+// A token in the address (#token=…, as `crawlflow web` prints it) is kept, then removed from view.
+const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+if (fromHash) {
+  state.token = fromHash;
+  localStorage.setItem('crawlflow-token', fromHash);
+  history.replaceState(null, '', location.pathname);
+}
+if (state.token) start().catch((error) => (error.status === 401 ? undefined : ($('#submit-error').textContent = error.message)));
+else askToken();

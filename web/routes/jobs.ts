@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { JobStatus } from '../../domain/store/jobs';
+import type { Store } from '../../domain/store/store';
+import type { ScheduleSync } from '../../starters/ingest';
+import { HttpProblem } from '../errors';
+import type { TemporalLinks } from '../links';
+import { jobView } from '../views';
+import { findJob } from './lookups';
+
+interface JobDeps {
+  store: Store;
+  links: TemporalLinks;
+  schedules?: Pick<ScheduleSync, 'syncJob'>;
+}
+
+interface NewJobBody {
+  name?: unknown;
+  info?: unknown;
+  customer?: unknown;
+  uriRules?: Record<string, unknown>;
+}
+
+export function registerJobRoutes(app: FastifyInstance, { store, links, schedules }: JobDeps): void {
+  app.get('/api/jobs', async () => {
+    const jobs = await store.jobs.list();
+    return { jobs: await Promise.all(jobs.map(async (job) => jobView(job, links, await store.tasks.countByStatus(job.id)))) };
+  });
+
+  app.post<{ Body: NewJobBody }>('/api/jobs', async (request, reply) => {
+    const body = request.body ?? {};
+    if (typeof body.name !== 'string' || body.name.trim() === '') throw new HttpProblem(400, 'bad_request', 'name: a job needs a name');
+    const text = (value: unknown, field: string) => {
+      if (value === undefined || value === null || value === '') return undefined;
+      if (typeof value !== 'string') throw new HttpProblem(400, 'bad_request', `${field}: a string`);
+      return value;
+    };
+    const rules = body.uriRules ?? {};
+    const job = await store.jobs.create({
+      name: body.name,
+      info: text(body.info, 'info') ?? '',
+      customer: text(body.customer, 'customer') ?? null,
+      uriRules: {
+        keepFragment: rules.keepFragment === true,
+        sortQuery: rules.sortQuery === true,
+        dropTrackingParams: rules.dropTrackingParams === true,
+        stripSessionIds: rules.stripSessionIds === true,
+      },
+    });
+    return reply.code(201).send({ job: jobView(job, links) });
+  });
+
+  app.post<{ Params: { job: string }; Body: { status?: unknown } }>('/api/jobs/:job/status', async (request) => {
+    const job = await findJob(store, request.params.job);
+    const wanted = request.body?.status;
+    if (wanted !== 'on' && wanted !== 'off') throw new HttpProblem(400, 'bad_request', 'status: "on" or "off"');
+    await store.jobs.setStatus(job.id, wanted === 'on' ? JobStatus.On : JobStatus.Off);
+    const warnings = schedules ? await schedules.syncJob(job.id) : [];
+    return { job: jobView((await store.jobs.get(job.id))!, links), warnings };
+  });
+}

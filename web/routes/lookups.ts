@@ -1,0 +1,23 @@
+import { ObjectId } from 'mongodb';
+import type { Store } from '../../domain/store/store';
+import type { Job } from '../../domain/store/jobs';
+import { HttpProblem } from '../errors';
+
+/** A job by its name (disabled ones too: they can still be looked at). */
+export async function findJob(store: Store, name: string): Promise<Job> {
+  const job = await store.jobs.findByName(name);
+  if (!job) throw new HttpProblem(404, 'unknown_job', `no job named "${name}"`);
+  return job;
+}
+
+export function parseObjectId(value: string, what: string): ObjectId {
+  if (!/^[0-9a-fA-F]{24}$/.test(value)) throw new HttpProblem(400, 'bad_id', `${what} "${value}" is not an id (24 hex digits)`);
+  return new ObjectId(value);
+}
+
+export function parseLimit(value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new HttpProblem(400, 'bad_limit', `limit "${value}": a whole number from 1 to ${max}`);
+  return limit;
+}

@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../domain/config/config';
+import type { IngestService } from '../domain/ingest/service';
+import type { Logger } from '../domain/logging/logger';
+import type { Store } from '../domain/store/store';
+import type { ScheduleSync } from '../starters/ingest';
+import { requireToken } from './auth';
+import { errorHandler } from './errors';
+import { createTemporalLinks } from './links';
+import { registerJobRoutes } from './routes/jobs';
+import { registerSubmitRoutes } from './routes/submit';
+import { registerViewRoutes } from './routes/views';
+
+export interface WebServerDeps {
+  config: Config;
+  store: Store;
+  ingest: IngestService;
+  logger: Logger;
+  /** The access token every /api request must carry (`Authorization: Bearer …`). */
+  token: string;
+  schedules?: Pick<ScheduleSync, 'syncJob'>;
+}
+
+/**
+ * The HTTP API and the page (web/public, plain HTML + JS, no build step). Uploads are streamed
+ * to private temp files with a size limit; every error is JSON naming the problem.
+ */
+export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstance> {
+  const { config, logger } = deps;
+  const links = createTemporalLinks(config.temporal);
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'web' }) as FastifyBaseLogger,
+    bodyLimit: config.ingest.maxUploadBytes,
+  });
+  app.setErrorHandler(errorHandler(logger));
+  app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'");
+    return payload;
+  });
+
+  await app.register(fastifyMultipart, {
+    // One byte over the limit, so the spooler sees the excess and refuses with its own message.
+    limits: { fileSize: config.ingest.maxUploadBytes + 1, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 },
+  });
+  await app.register(fastifyStatic, { root: join(__dirname, 'public'), index: 'index.html' });
+
+  app.get('/api/health', async () => ({ ok: true }));
+  await app.register(async (api) => {
+    api.addHook('preHandler', requireToken(deps.token));
+    api.get('/api/session', async () => ({
+      temporalUiUrl: links.uiUrl,
+      maxUploadBytes: config.ingest.maxUploadBytes,
+      allowedSchemes: config.ingest.allowedSchemes,
+      defaultTimeoutSeconds: config.generators.timeoutSeconds,
+    }));
+    registerJobRoutes(api, { store: deps.store, links, ...(deps.schedules ? { schedules: deps.schedules } : {}) });
+    registerSubmitRoutes(api, { ingest: deps.ingest, logger, links, maxUploadBytes: config.ingest.maxUploadBytes });
+    registerViewRoutes(api, { store: deps.store, links });
+  });
+  return app;
+}

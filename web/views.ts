@@ -1,0 +1,128 @@
+import type { CrawlerTask, CrawlerTaskStatus } from '../domain/store/crawler-tasks';
+import { CRAWLER_TASK_STATUS_NAMES } from '../domain/store/crawler-tasks';
+import type { GeneratorRun } from '../domain/store/generator-logs';
+import { GENERATOR_STATUS_NAMES, type Generator } from '../domain/store/generators';
+import type { ErrorLogDocument, FailureLogDocument } from '../domain/store/ingest-logs';
+import type { IngestRunDocument } from '../domain/store/ingest-runs';
+import type { Job } from '../domain/store/jobs';
+import type { TemporalLinks } from './links';
+
+/** JSON shapes of the HTTP API: ids as hex strings, dates as ISO strings, Temporal links beside. */
+
+export function jobView(job: Job, links: TemporalLinks, taskCounts?: Record<CrawlerTaskStatus, number>) {
+  const id = job.id.toHexString();
+  return {
+    id,
+    name: job.name,
+    info: job.info,
+    customer: job.customer,
+    status: job.status === 1 ? 'on' : 'off',
+    addedAt: job.addedAt.toISOString(),
+    uriRules: job.uriRules,
+    ...(taskCounts ? { tasks: statusCounts(taskCounts) } : {}),
+    links: { runs: links.job(id), failedRuns: links.jobFailures(id) },
+  };
+}
+
+export function statusCounts(counts: Record<CrawlerTaskStatus, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([status, count]) => [CRAWLER_TASK_STATUS_NAMES[Number(status) as CrawlerTaskStatus], count]));
+}
+
+export function taskView(task: CrawlerTask, links: TemporalLinks) {
+  const id = task.id.toHexString();
+  return {
+    id,
+    uri: task.uri,
+    status: CRAWLER_TASK_STATUS_NAMES[task.status] ?? String(task.status),
+    statusCode: task.status,
+    generator: task.generator?.toHexString() ?? null,
+    addedAt: task.addedAt.toISOString(),
+    store: task.store,
+    links: { run: links.task(id) },
+  };
+}
+
+export function generatorView(generator: Generator, links: TemporalLinks, options: { code?: boolean } = {}) {
+  const id = generator.id.toHexString();
+  return {
+    id,
+    job: generator.job.toHexString(),
+    name: generator.name,
+    language: generator.language,
+    cron: generator.cron,
+    priority: generator.priority,
+    status: GENERATOR_STATUS_NAMES[generator.status] ?? String(generator.status),
+    statusCode: generator.status,
+    timeoutSeconds: generator.timeoutSeconds,
+    networkAllowed: generator.networkAllowed,
+    filename: generator.filename,
+    addedAt: generator.addedAt.toISOString(),
+    codeBytes: Buffer.byteLength(generator.code),
+    ...(options.code ? { code: generator.code } : {}),
+    links: { runs: links.generator(id) },
+  };
+}
+
+export function runView(run: GeneratorRun, links: TemporalLinks) {
+  return {
+    id: run.id.toHexString(),
+    generator: run.generator.toHexString(),
+    status: run.status === 2 ? 'succeeded' : run.status === 1 ? 'failed' : 'unknown',
+    failedReason: run.failedReason,
+    contentBytes: run.contentBytes,
+    spendMsecs: run.spendMsecs,
+    hostname: run.hostname,
+    addedAt: run.addedAt.toISOString(),
+    urisNew: run.urisNew,
+    urisDuplicate: run.urisDuplicate,
+    urisInvalid: run.urisInvalid,
+    links: { run: run.workflowId ? links.run(run.workflowId, run.runId) : links.generator(run.generator.toHexString()) },
+  };
+}
+
+export function logEntryView(entry: ErrorLogDocument | FailureLogDocument, links: TemporalLinks) {
+  return {
+    id: entry._id.toHexString(),
+    job: entry.job?.toHexString() ?? null,
+    jobName: entry.job_name,
+    source: entry.source,
+    ingest: entry.ingest?.toHexString() ?? null,
+    generator: entry.task_generator?.toHexString() ?? null,
+    line: entry.line,
+    input: entry.input.slice(0, 2000),
+    inputLength: entry.input_length,
+    reasonCode: entry.reason_code,
+    reason: entry.reason,
+    duplicateOf: 'duplicate_of' in entry ? (entry.duplicate_of?.toHexString() ?? null) : null,
+    addedAt: entry.add_datetime.toISOString(),
+    links: {
+      run: entry.workflow_id
+        ? links.run(entry.workflow_id)
+        : entry.task_generator
+          ? links.generator(entry.task_generator.toHexString())
+          : entry.job
+            ? links.job(entry.job.toHexString())
+            : null,
+      ...('duplicate_of' in entry && entry.duplicate_of ? { duplicateOf: links.task(entry.duplicate_of.toHexString()) } : {}),
+    },
+  };
+}
+
+export function ingestRunView(run: IngestRunDocument, links: TemporalLinks) {
+  return {
+    id: run._id.toHexString(),
+    job: run.job.toHexString(),
+    jobName: run.job_name,
+    source: run.source,
+    filename: run.filename,
+    format: run.format,
+    encoding: run.encoding,
+    bytes: run.bytes,
+    status: run.status,
+    counts: run.counts,
+    error: run.error,
+    startedAt: run.start_datetime.toISOString(),
+    finishedAt: run.finish_datetime?.toISOString() ?? null,
+    links: { runs: links.job(run.job.toHexString()) },
+  };
+}
