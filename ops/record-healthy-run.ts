@@ -5,7 +5,7 @@
  * both /metrics endpoints every second, and draws the dashboard's main panels from those
  * scrapes into a PNG (inline SVG rendered by headless Chromium).
  *
- *   npm run ops:record-run -- [--seconds 75] [--rate 8] [--burst 250] [--out docs/img/healthy-run.png]
+ *   npm run ops:record-run -- [--seconds 75] [--rate 8] [--burst 250] [--drain 20] [--out docs/img/healthy-run.png]
  *
  * Needs the local stack (`npm run stack -- up`). Cleans up its topics, database, schedule
  * and workflows afterwards.
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '75' },
     rate: { type: 'string', default: '8' },
     burst: { type: 'string', default: '250' },
+    drain: { type: 'string', default: '20' },
     out: { type: 'string', default: 'docs/img/healthy-run.png' },
   },
 });
@@ -41,7 +42,7 @@ const LOAD_SECONDS = Number(args.seconds);
 const RATE = Number(args.rate);
 const BURST = Number(args.burst);
 const BURST_AT = Math.round(LOAD_SECONDS / 2);
-const DRAIN_SECONDS = 20;
+const DRAIN_SECONDS = Number(args.drain);
 const CLI = resolve(__dirname, '../bin/crawlflow.js');
 
 interface Scrape {
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
       }
     })();
 
+    // What an operator sees mid-run: `crawlflow status` a few seconds after the burst.
+    const statusScreen = sleep((BURST_AT + 3) * 1000).then(() => captureStatus(env));
     const sent = await sendLoad(config, 'http://news.example', started, id);
     await sleep(DRAIN_SECONDS * 1000);
     sampling = false;
@@ -110,8 +113,9 @@ async function main(): Promise<void> {
     const last = scrapes.at(-1);
     const published = last ? sumOf(last.worker, 'crawlflow_messages_published_total') : 0;
     process.stderr.write(`sent ${sent.messages} messages and ${sent.bad} bad records; ${published} published\n`);
+    process.stderr.write(`crawlflow status, ${BURST_AT + 3} s into the run:\n${await statusScreen}\n`);
     const outPath = resolve(args.out);
-    await renderHtmlToPng(pageOf(scrapes, id), outPath, { width: 1180, height: 900 });
+    await renderHtmlToPng(pageOf(scrapes, id), outPath, { width: 1180, height: 1200 });
     process.stdout.write(`${outPath}\n`);
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
@@ -119,6 +123,15 @@ async function main(): Promise<void> {
     await cleanUp(config, id);
     await spider.close();
   }
+}
+
+function captureStatus(env: Record<string, string>): Promise<string> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, 'status'], { env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('close', (code) => done(`${output}(exit code ${code})`));
+  });
 }
 
 async function untilReady(url: string): Promise<void> {
@@ -196,13 +209,6 @@ function pageOf(scrapes: Scrape[], id: string): string {
       ],
     }),
     lineChart({
-      title: 'Bridge consumer lag',
-      unit: 'records',
-      xMax,
-      marks,
-      series: [{ name: 'all partitions', points: gauge((s) => sumOf(s.bridge, 'crawlflow_bridge_consumer_lag_messages')) }],
-    }),
-    lineChart({
       title: 'Failures by kind',
       unit: 'per second',
       xMax,
@@ -213,14 +219,21 @@ function pageOf(scrapes: Scrape[], id: string): string {
       })),
     }),
     lineChart({
-      title: 'Fetch latency',
-      unit: 'seconds (10 s window)',
+      title: 'Bridge consumer lag',
+      unit: 'records',
       xMax,
       marks,
-      series: [
-        { name: 'p50', points: quantile('worker', 'crawlflow_fetch_duration_seconds', 0.5, { outcome: 'ok' }) },
-        { name: 'p99', points: quantile('worker', 'crawlflow_fetch_duration_seconds', 0.99, { outcome: 'ok' }) },
-      ],
+      series: [{ name: 'all partitions', points: gauge((s) => sumOf(s.bridge, 'crawlflow_bridge_consumer_lag_messages')) }],
+    }),
+    lineChart({
+      title: 'Task-queue backlog (as Temporal sees it)',
+      unit: 'tasks',
+      xMax,
+      marks,
+      series: ['workflows', 'io', 'cpu'].map((queue) => ({
+        name: queue,
+        points: gauge((s) => sumOf(s.worker, 'crawlflow_task_queue_backlog_tasks', { task_queue: `${prefix}-${queue}` })),
+      })),
     }),
     lineChart({
       title: 'Waiting for a worker (schedule-to-start p99)',
@@ -243,6 +256,23 @@ function pageOf(scrapes: Scrape[], id: string): string {
         points: gauge((s) => sumOf(s.worker, 'temporal_worker_task_slots_used', { task_queue: `${prefix}-${queue}` })),
       })),
     }),
+    lineChart({
+      title: 'Fetch latency',
+      unit: 'seconds (10 s window)',
+      xMax,
+      marks,
+      series: [
+        { name: 'p50', points: quantile('worker', 'crawlflow_fetch_duration_seconds', 0.5, { outcome: 'ok' }) },
+        { name: 'p99', points: quantile('worker', 'crawlflow_fetch_duration_seconds', 0.99, { outcome: 'ok' }) },
+      ],
+    }),
+    lineChart({
+      title: 'Alerts waiting to be mailed',
+      unit: 'alerts',
+      xMax,
+      marks,
+      series: [{ name: 'waiting', points: gauge((s) => sumOf(s.worker, 'crawlflow_alerts_waiting')) }],
+    }),
   ];
   return `<!doctype html><html><head><meta charset="utf-8"><style>
     body { margin: 0; padding: 18px; background: #111217; color: #ccccdc; font-family: Inter, Helvetica, Arial, sans-serif; width: 1144px; }
@@ -250,7 +280,7 @@ function pageOf(scrapes: Scrape[], id: string): string {
     .grid { display: grid; grid-template-columns: 560px 560px; gap: 14px; }
   </style></head><body>
   <h1>crawlflow — a healthy run</h1>
-  <p>${RATE} messages/s for ${LOAD_SECONDS} s with a burst of ${BURST} at ${BURST_AT} s, 1 in 25 links answering 404, a record that is not JSON every 10 s;
+  <p>${RATE} messages/s for ${LOAD_SECONDS} s (then ${DRAIN_SECONDS} s without new messages) with a burst of ${BURST} at ${BURST_AT} s, 1 in 25 links answering 404, a record that is not JSON every 10 s;
   one worker process (all queues) and one bridge on the local stack, scraped every second (${new Date().toISOString().slice(0, 10)}).</p>
   <div class="grid">${charts.join('')}</div></body></html>`;
 }

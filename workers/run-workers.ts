@@ -5,6 +5,7 @@ import type { Logger } from '../domain/logging/logger';
 import { findFreePort, hostPort, resolveMetricsPort, temporalSdkMetricsAddress, usesDefaultMetricsPorts } from '../domain/metrics/ports';
 import { kafkaReadiness, mongoReadiness, temporalReadiness, type ReadinessCheck } from '../domain/metrics/readiness';
 import { startMetricsServer, temporalSdkMetricsSource } from '../domain/metrics/server';
+import { observeTaskQueueBacklog } from '../domain/metrics/task-queue-stats';
 import { connectMongo } from '../domain/mongo/client';
 import { connectWorkerConnection } from '../domain/temporal/connection';
 import { installTemporalRuntime } from '../domain/temporal/runtime';
@@ -75,6 +76,8 @@ export async function runWorkers(
     const connection = await connectWorkerConnection(config.temporal);
     steps.push(['temporal connection', () => connection.close()]);
     const checks = [temporalReadiness(connection), ...(await dependencyChecks(config, logger, queues, steps))];
+    const servedQueues = Object.fromEntries(queues.map((queue) => [queue, config.temporal.taskQueues[queue]]));
+    steps.push(['backlog gauges', observeTaskQueueBacklog(connection.workflowService, config.temporal.namespace, servedQueues)]);
     for (const queue of queues) {
       workers.push(await FACTORIES[queue]({ config, logger: logger.child({ queue }), connection }));
     }

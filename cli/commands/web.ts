@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createIngestService } from '../../domain/ingest/service';
+import { serveProcessHealth } from '../../domain/metrics/process-health';
 import { connectMongo } from '../../domain/mongo/client';
 import { createStore } from '../../domain/store/store';
 import { createScheduleSync } from '../../starters/ingest';
@@ -14,6 +15,7 @@ export function registerWebCommand(program: Command): void {
     .action(async () => {
       const { config, logger } = loadCliContext('web');
       const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-web' });
+      const health = await serveProcessHealth('web', config, logger, { db: mongo.db });
       const store = createStore(mongo.db);
       const schedules = createScheduleSync({ config, store, logger });
       const ingest = createIngestService({ store, config, logger, onGeneratorCreated: schedules.onGeneratorCreated });
@@ -38,5 +40,6 @@ export function registerWebCommand(program: Command): void {
       await app.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the HTTP server failed'));
       await schedules.close();
       await mongo.client.close().catch((error: unknown) => logger.warn({ err: error }, 'closing MongoDB failed'));
+      await health.close();
     });
 }

@@ -49,6 +49,35 @@ function sourcedGauge(name: string, help: string): Gauge {
   });
 }
 
+/** Values of a labelled gauge, read at scrape time: one entry per series. */
+export type LabelledGaugeSource = () => Promise<Array<{ labels: Record<string, string>; value: number }>>;
+const labelledSources = new WeakMap<Gauge<string>, LabelledGaugeSource>();
+
+/**
+ * A labelled gauge whose series are read when Prometheus scrapes, from a source set with
+ * `observeLabelledGauge`. Series the source no longer reports disappear; a source that fails
+ * or is slow keeps the last values rather than fail the scrape.
+ */
+function labelledGauge<Label extends string>(name: string, help: string, labelNames: Label[]): Gauge<Label> {
+  return new Gauge<Label>({
+    name,
+    help,
+    labelNames,
+    registers: [metricsRegistry],
+    async collect() {
+      const source = labelledSources.get(this as unknown as Gauge<string>);
+      if (!source) return;
+      try {
+        const series = await withTimeout(source(), GAUGE_SOURCE_TIMEOUT_MS * 2);
+        this.reset();
+        for (const { labels, value } of series) this.set(labels as Partial<Record<Label, string>>, value);
+      } catch {
+        // keep the last values
+      }
+    },
+  });
+}
+
 function counter<Label extends string = never>(name: string, help: string, labelNames: Label[] = []): Counter<Label> {
   return new Counter<Label>({ name, help, labelNames, registers: [metricsRegistry] });
 }
@@ -80,24 +109,25 @@ export const metrics = {
   bridgeDeadLetters: counter('crawlflow_bridge_dead_letters_total', 'Records dead-lettered by the bridge, by reason', ['reason']),
   /**
    * Records behind the log end, per partition of the input topic, read from Kafka at scrape
-   * time once the bridge calls `observeConsumerLag` (the bridge's metrics server does).
+   * time (`serveProcessHealth(…, { consumerLag: true })` sets the source).
    */
-  bridgeConsumerLag: new Gauge<'topic' | 'partition'>({
-    name: 'crawlflow_bridge_consumer_lag_messages',
-    help: "Records between the bridge's committed offset and the log end, per partition",
-    labelNames: ['topic', 'partition'],
-    registers: [metricsRegistry],
-    async collect() {
-      if (!lagSource) return;
-      try {
-        const partitions = await withTimeout(lagSource.read(), GAUGE_SOURCE_TIMEOUT_MS * 2);
-        this.reset();
-        for (const { partition, lag } of partitions) this.set({ topic: lagSource.topic, partition: String(partition) }, lag);
-      } catch {
-        // Kafka did not answer: keep the last values rather than fail the scrape.
-      }
-    },
-  }),
+  bridgeConsumerLag: labelledGauge(
+    'crawlflow_bridge_consumer_lag_messages',
+    "Records between the bridge's committed offset and the log end, per partition",
+    ['topic', 'partition'],
+  ),
+
+  // ── Task queues, as the Temporal server sees them (worker processes, their own queues) ──
+  /** Tasks waiting in each task queue for a worker (DescribeTaskQueue's approximate backlog). */
+  taskQueueBacklog: labelledGauge('crawlflow_task_queue_backlog_tasks', 'Tasks waiting in the task queue, as the Temporal server estimates', [
+    'task_queue',
+  ]),
+  /** Age of the oldest task waiting in each task queue, in seconds. */
+  taskQueueBacklogAge: labelledGauge(
+    'crawlflow_task_queue_backlog_age_seconds',
+    'Age of the oldest task waiting in the task queue, as the Temporal server estimates',
+    ['task_queue'],
+  ),
 
   // ── Fetch activity (io queue) ─────────────────────────────────────────────────────────
   /**
@@ -153,13 +183,6 @@ export const metrics = {
 
 export type CrawlflowMetrics = typeof metrics;
 
-let lagSource: { topic: string; read: () => Promise<Array<{ partition: number; lag: number }>> } | undefined;
-
-/** Makes `bridgeConsumerLag` read the lag of `topic` at each scrape; `undefined` detaches it. */
-export function observeConsumerLag(source: typeof lagSource): void {
-  lagSource = source;
-}
-
 /**
  * Makes a gauge read its value from `source` at each scrape (e.g. a pool's utilisation, a
  * MongoDB count). A later call replaces the earlier source; `undefined` detaches it.
@@ -167,6 +190,12 @@ export function observeConsumerLag(source: typeof lagSource): void {
 export function observeGauge(gauge: Gauge<string>, source: GaugeSource | undefined): void {
   if (source) gaugeSources.set(gauge, source);
   else gaugeSources.delete(gauge);
+}
+
+/** Makes a labelled gauge read its series from `source` at each scrape; `undefined` detaches it. */
+export function observeLabelledGauge(gauge: Gauge<string>, source: LabelledGaugeSource | undefined): void {
+  if (source) labelledSources.set(gauge, source);
+  else labelledSources.delete(gauge);
 }
 
 let processMetricsStarted = false;

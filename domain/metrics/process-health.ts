@@ -3,7 +3,7 @@ import type { Config } from '../config/config';
 import { createKafka } from '../kafka/kafka';
 import type { Logger } from '../logging/logger';
 import { consumerGroupLag } from './consumer-lag';
-import { observeConsumerLag } from './metrics';
+import { metrics, observeLabelledGauge } from './metrics';
 import { resolveMetricsPort, usesDefaultMetricsPorts, type MetricsProcessKind } from './ports';
 import { kafkaReadiness, mongoReadiness, temporalReadiness, type ReadinessCheck } from './readiness';
 import { startMetricsServer, type MetricsServer } from './server';
@@ -54,12 +54,10 @@ export async function serveProcessHealth(
   if (admin) checks.push(kafkaReadiness(admin));
   if (admin && dependencies.consumerLag) {
     const { consumerGroup, inputTopic } = config.kafka;
-    observeConsumerLag({
-      topic: inputTopic,
-      read: async () => {
-        await admin.connect();
-        return consumerGroupLag(admin, consumerGroup, inputTopic);
-      },
+    observeLabelledGauge(metrics.bridgeConsumerLag, async () => {
+      await admin.connect();
+      const partitions = await consumerGroupLag(admin, consumerGroup, inputTopic);
+      return partitions.map(({ partition, lag }) => ({ labels: { topic: inputTopic, partition: String(partition) }, value: lag }));
     });
   }
   server.setReadinessChecks(checks);
@@ -69,7 +67,7 @@ export async function serveProcessHealth(
     ...server,
     close() {
       closed ??= (async () => {
-        if (dependencies.consumerLag) observeConsumerLag(undefined);
+        if (dependencies.consumerLag) observeLabelledGauge(metrics.bridgeConsumerLag, undefined);
         await server.close();
         await admin?.disconnect().catch(() => undefined);
       })();

@@ -87,7 +87,7 @@ export async function gatherSystemStatus(config: Config, options: GatherStatusOp
     const db = clients.mongo.ok && up('mongodb') ? clients.mongo.value.db : undefined;
 
     const [taskQueues, bridgeLag, schedules, failures, serverVersion] = await Promise.all([
-      section(temporal, 'temporal', () => describeTaskQueues(temporal as Client, config.temporal.namespace, config.temporal.taskQueues), timeoutMs),
+      section(temporal, 'temporal', () => describeTaskQueues((temporal as Client).workflowService, config.temporal.namespace, config.temporal.taskQueues), timeoutMs),
       section(up('kafka') ? clients.kafka : undefined, 'kafka', () => bridgeLagOf(clients.kafka, config), timeoutMs),
       section(temporal, 'temporal', () => listSchedules(temporal as Client, config.temporal, options.maxSchedules ?? 20), timeoutMs),
       section(db, 'mongodb', () => recentFailures(db as Db, recent, at), timeoutMs),

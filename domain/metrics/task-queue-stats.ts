@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { QueueKind, type TaskQueueNames } from '../../common/task-queues';
+import { metrics, observeLabelledGauge } from './metrics';
 
 /** Values of temporal.api.enums.v1.TaskQueueType / TaskQueueKind (not re-exported by the client). */
 const TaskQueueType = { Workflow: 1, Activity: 2 } as const;
@@ -27,18 +28,25 @@ export interface TaskQueueReport {
   dispatchRate: number;
 }
 
-type DescribeResponse = Awaited<ReturnType<Client['workflowService']['describeTaskQueue']>>;
+/** The gRPC service of a client `Connection` or a worker `NativeConnection`. */
+type WorkflowService = Client['workflowService'];
+type DescribeResponse = Awaited<ReturnType<WorkflowService['describeTaskQueue']>>;
 
 /**
  * The backlog and pollers of each crawlflow task queue as Temporal sees them
  * (DescribeTaskQueue with `reportStats`, which servers ≥ 1.25 answer in the classic mode; the
  * dev server bundled with the Temporal CLI does).
  */
-export async function describeTaskQueues(client: Client, namespace: string, queues: TaskQueueNames, now = Date.now()): Promise<TaskQueueReport[]> {
+export async function describeTaskQueues(
+  service: Pick<WorkflowService, 'describeTaskQueue'>,
+  namespace: string,
+  queues: Partial<TaskQueueNames>,
+  now = Date.now(),
+): Promise<TaskQueueReport[]> {
   return Promise.all(
     (Object.entries(queues) as Array<[QueueKind, string]>).map(async ([kind, name]) => {
       const type = kind === QueueKind.Workflows ? 'workflow' : 'activity';
-      const response = await client.workflowService.describeTaskQueue({
+      const response = await service.describeTaskQueue({
         namespace,
         taskQueue: { name, kind: TASK_QUEUE_KIND_NORMAL },
         taskQueueType: type === 'workflow' ? TaskQueueType.Workflow : TaskQueueType.Activity,
@@ -76,4 +84,32 @@ function toNumber(value: unknown): number {
   if (value === null || value === undefined) return 0;
   if (typeof value === 'object' && 'toNumber' in value && typeof value.toNumber === 'function') return Number(value.toNumber());
   return Number(value);
+}
+
+/**
+ * Exports the backlog of `queues` (and the age of its oldest task) as
+ * `crawlflow_task_queue_backlog_tasks` / `_age_seconds`, read from the server at scrape time:
+ * the SDK's metrics show what a worker does, not what waits for one. Returns a detach function.
+ */
+export function observeTaskQueueBacklog(
+  service: Pick<WorkflowService, 'describeTaskQueue'>,
+  namespace: string,
+  queues: Partial<TaskQueueNames>,
+): () => void {
+  // Both gauges are collected in one scrape: describe the queues once for the two of them.
+  let cached: { at: number; reports: Promise<TaskQueueReport[]> } | undefined;
+  const reports = () => {
+    if (!cached || Date.now() - cached.at > 1_000) cached = { at: Date.now(), reports: describeTaskQueues(service, namespace, queues) };
+    return cached.reports;
+  };
+  observeLabelledGauge(metrics.taskQueueBacklog, async () =>
+    (await reports()).map((report) => ({ labels: { task_queue: report.name }, value: report.backlog })),
+  );
+  observeLabelledGauge(metrics.taskQueueBacklogAge, async () =>
+    (await reports()).map((report) => ({ labels: { task_queue: report.name }, value: report.backlog > 0 ? report.backlogAgeSeconds : 0 })),
+  );
+  return () => {
+    observeLabelledGauge(metrics.taskQueueBacklog, undefined);
+    observeLabelledGauge(metrics.taskQueueBacklogAge, undefined);
+  };
 }

@@ -180,6 +180,18 @@ const ROWS: Array<{ title: string; panels: PanelSpec[] }> = [
     title: 'Temporal workers (SDK metrics)',
     panels: [
       {
+        title: 'Task-queue backlog',
+        description: 'Tasks waiting in each queue for a worker, as the Temporal server estimates (read by the workers of that queue).',
+        unit: 'short',
+        targets: [{ expr: 'max by (task_queue) (crawlflow_task_queue_backlog_tasks)', legend: '{{task_queue}}' }],
+      },
+      {
+        title: 'Oldest waiting task',
+        description: 'Age of the oldest task waiting in each queue. Growing: the queue is not keeping up.',
+        unit: 's',
+        targets: [{ expr: 'max by (task_queue) (crawlflow_task_queue_backlog_age_seconds)', legend: '{{task_queue}}' }],
+      },
+      {
         title: 'Waiting for a worker (schedule-to-start p99)',
         description: 'How long tasks wait in their queue before a worker takes them. Growing: the queue needs more workers or slots.',
         unit: 's',

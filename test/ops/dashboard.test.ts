@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { labelProcessMetrics, metricsRegistry } from '../../domain/metrics/metrics';
 import { DASHBOARD_PATH, buildDashboard, dashboardJson } from '../../ops/grafana/dashboard';
@@ -27,6 +28,12 @@ describe('the Grafana dashboard', () => {
       [],
       'every crawlflow metric is on the dashboard',
     );
+  });
+
+  it('docs/operations.md documents every crawlflow metric', () => {
+    const docs = readFileSync(resolve(__dirname, '../../docs/operations.md'), 'utf8');
+    const names = metricsRegistry.getMetricsAsArray().map((metric) => metric.name).filter((name) => name.startsWith('crawlflow_'));
+    assert.deepEqual(names.filter((name) => !docs.includes(`\`${name}\``)), []);
   });
 
   it('gives every panel a title, a description and at least one query', () => {

@@ -9,12 +9,15 @@ import type { Admin } from 'kafkajs';
 import { FailureStep } from '../../common/pipeline';
 import { AlertKind, createAlertRepository } from '../../domain/alerts/alert-repository';
 import { createKafka, ensureTopics } from '../../domain/kafka/kafka';
+import { metricsRegistry } from '../../domain/metrics/metrics';
 import { findFreePort } from '../../domain/metrics/ports';
 import { gatherSystemStatus, type SystemStatus } from '../../domain/metrics/system-status';
+import { observeTaskQueueBacklog } from '../../domain/metrics/task-queue-stats';
 import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
 import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
 import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
 import { requireStack, testConfig, uniqueName } from '../support/stack';
+import { sampleValue } from './prometheus-text';
 
 const execFileAsync = promisify(execFile);
 const CLI = resolve(__dirname, '../../bin/crawlflow.js');
@@ -108,6 +111,23 @@ describe('crawlflow status', () => {
       Object.values(config.temporal.taskQueues).map((name) => [name, 0]),
     );
     assert.ok(status.problems.includes(`no worker polls ${PREFIX}-workflows (start: crawlflow worker --queue workflows)`));
+  });
+
+  it('exports the backlog Temporal sees as a gauge per task queue, read at scrape time', async () => {
+    const detach = observeTaskQueueBacklog(client.workflowService, config.temporal.namespace, config.temporal.taskQueues);
+    try {
+      const workflows = { task_queue: config.temporal.taskQueues.workflows };
+      let text = '';
+      for (let attempt = 0; attempt < 40 && sampleValue(text, 'crawlflow_task_queue_backlog_tasks', workflows) !== 2; attempt++) {
+        if (attempt > 0) await sleep(500);
+        text = await metricsRegistry.metrics();
+      }
+      assert.equal(sampleValue(text, 'crawlflow_task_queue_backlog_tasks', workflows), 2);
+      assert.ok((sampleValue(text, 'crawlflow_task_queue_backlog_age_seconds', workflows) ?? 0) > 0, 'the oldest task has an age');
+      assert.equal(sampleValue(text, 'crawlflow_task_queue_backlog_tasks', { task_queue: config.temporal.taskQueues.io }), 0);
+    } finally {
+      detach();
+    }
   });
 
   it("reports the bridge group's lag per partition, from Kafka's offsets", async () => {
