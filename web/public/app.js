@@ -241,7 +241,7 @@ function showReceipt(receipt) {
     ),
   );
   $('#receipt').replaceChildren(
-    el('p', { class: 'muted' }, `Job ${receipt.job.name} · ${receipt.filename || receipt.source} · ${receipt.encoding || ''} · submission ${receipt.ingestId}`),
+    el('p', { class: 'muted' }, [`job ${receipt.job.name}`, receipt.filename || receipt.source, receipt.encoding, `submission ${receipt.ingestId}`].filter(Boolean).join(' · ')),
     summary,
     receipt.error ? el('p', { class: 'error' }, receipt.error) : '',
     el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'line'), el('th', {}, 'outcome'), el('th', {}, 'URI'), el('th', {}, 'task / reason'))), el('tbody', {}, rows)),
