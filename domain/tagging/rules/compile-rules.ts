@@ -29,7 +29,11 @@ export interface KeywordTable {
   entryText: Uint16Array;
 }
 
-/** A rule as the evaluator needs it: plain data that crosses thread boundaries. */
+/**
+ * A rule as the evaluator needs it: plain data that crosses thread boundaries. Every rule
+ * has every field (unused ones empty), so all rules share one object shape and the
+ * evaluator's property reads stay monomorphic in V8.
+ */
 export interface CompiledRule {
   name: string;
   tag: string;
@@ -42,13 +46,13 @@ export interface CompiledRule {
   fieldMask: number;
   minHits: number;
   minDistinct: number;
-  regex?: { pattern: string; ignoreCase: boolean; dotAll: boolean; multiline: boolean };
-  conditions?: FieldCondition[];
+  regex: { pattern: string; ignoreCase: boolean; dotAll: boolean; multiline: boolean } | null;
+  conditions: FieldCondition[];
   /** Combinations, as indexes into `rules`. */
-  all?: number[];
-  any?: number[];
-  none?: number[];
-  atLeast?: number;
+  all: number[];
+  any: number[];
+  none: number[];
+  atLeast: number;
 }
 
 /** Compiled rules: built once per rules version, handed to every thread without copying the automaton. */
@@ -83,33 +87,38 @@ export function compileRules(definition: RuleSetDefinition, options: CompileRule
   const mask = (ruleFields: string[]) => ruleFields.reduce((bits, field) => bits | (1 << fields.indexOf(field)), 0);
 
   const rules = definition.rules.map((rule): CompiledRule => {
-    const base = { name: rule.name, tag: rule.tag, score: rule.score, emit: rule.emit, kind: rule.kind, when: rule.when };
+    const compiled = (source: TagSource, specific: Partial<CompiledRule>): CompiledRule => ({
+      name: rule.name,
+      tag: rule.tag,
+      score: rule.score,
+      emit: rule.emit,
+      kind: rule.kind,
+      source,
+      when: rule.when,
+      fieldMask: 0,
+      minHits: 1,
+      minDistinct: 1,
+      regex: null,
+      conditions: [],
+      all: [],
+      any: [],
+      none: [],
+      atLeast: 0,
+      ...specific,
+    });
     switch (rule.kind) {
       case RuleKind.Keywords:
-        return { ...base, source: 'keyword', fieldMask: mask(rule.fields), minHits: rule.minHits, minDistinct: rule.minDistinct };
+        return compiled('keyword', { fieldMask: mask(rule.fields), minHits: rule.minHits, minDistinct: rule.minDistinct });
       case RuleKind.Regex:
-        return {
-          ...base,
-          source: 'regex',
+        return compiled('regex', {
           fieldMask: mask(rule.fields),
           minHits: rule.minHits,
-          minDistinct: 1,
           regex: { pattern: rule.regex, ignoreCase: rule.ignoreCase, dotAll: rule.dotAll, multiline: rule.multiline },
-        };
+        });
       case RuleKind.Field:
-        return { ...base, source: 'field', fieldMask: 0, minHits: 1, minDistinct: 1, conditions: rule.conditions };
+        return compiled('field', { conditions: rule.conditions });
       case RuleKind.Combination:
-        return {
-          ...base,
-          source: 'combination',
-          fieldMask: 0,
-          minHits: 1,
-          minDistinct: 1,
-          all: toIndexes(rule.all),
-          any: toIndexes(rule.any),
-          none: toIndexes(rule.none),
-          atLeast: rule.atLeast,
-        };
+        return compiled('combination', { all: toIndexes(rule.all), any: toIndexes(rule.any), none: toIndexes(rule.none), atLeast: rule.atLeast });
     }
   });
 
@@ -189,7 +198,7 @@ function evaluationOrder(rules: CompiledRule[]): number[] {
     if (placed.has(i)) return;
     placed.add(i);
     const rule = rules[i]!;
-    for (const ref of [...(rule.all ?? []), ...(rule.any ?? []), ...(rule.none ?? [])]) place(ref);
+    for (const ref of [...rule.all, ...rule.any, ...rule.none]) place(ref);
     order.push(i);
   };
   rules.forEach((rule, i) => rule.kind !== RuleKind.Combination && place(i));

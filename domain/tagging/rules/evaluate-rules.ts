@@ -78,14 +78,14 @@ export class RuleEvaluator {
           break;
         }
         case RuleKind.Field:
-          matches = this.conditions.allHold(rule.conditions!, message.values);
+          matches = this.conditions.allHold(rule.conditions, message.values);
           break;
         case RuleKind.Combination: {
-          const any = rule.any!.reduce((n, ref) => n + this.matched[ref]!, 0);
+          const any = rule.any.reduce((n, ref) => n + this.matched[ref]!, 0);
           matches =
-            rule.all!.every((ref) => this.matched[ref] === 1) &&
-            any >= rule.atLeast! &&
-            rule.none!.every((ref) => this.matched[ref] === 0);
+            rule.all.every((ref) => this.matched[ref] === 1) &&
+            any >= rule.atLeast &&
+            rule.none.every((ref) => this.matched[ref] === 0);
           break;
         }
       }
