@@ -1,16 +1,17 @@
 import type { Client } from '@temporalio/client';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Db } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { messageWorkflowId, summarize, type MessageEnvelope, type MessageOrigin } from '../common/messages';
 import { FailureStep } from '../common/pipeline';
 import { AlertKind } from '../domain/alerts/alert-repository';
-import type { Alerting } from '../domain/alerts/alerting';
+import { createDeploymentAlerting, type Alerting } from '../domain/alerts/alerting';
 import type { Config } from '../domain/config/config';
 import { checkRecord, type RejectReason } from '../domain/kafka/record-check';
 import type { Logger } from '../domain/logging/logger';
 import { metrics } from '../domain/metrics/metrics';
-import type { PayloadStore } from '../domain/payloads/payload-store';
-import type { FailedMessageRepository } from '../domain/pipeline/failed-messages';
+import { createPayloadStore, type PayloadStore } from '../domain/payloads/payload-store';
+import { createFailedMessageRepository, type FailedMessageRepository } from '../domain/pipeline/failed-messages';
 import { startMessageWorkflow, type StartOutcome } from './message-starter';
 
 export interface BridgeDeps {
@@ -190,3 +191,17 @@ export function createBridge(deps: BridgeDeps) {
 }
 
 export type Bridge = ReturnType<typeof createBridge>;
+
+/** A bridge over a deployment's clients: its payloads, failure records and alerting in `db`. */
+export function createBridgeOnClients(
+  clients: { config: Config; logger: Logger; kafka: Kafka; temporal: Client; db: Db },
+  options: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit'>> = {},
+): Bridge {
+  return createBridge({
+    ...clients,
+    payloads: createPayloadStore(clients.db),
+    failedMessages: createFailedMessageRepository(clients.db),
+    alerting: createDeploymentAlerting(clients),
+    ...options,
+  });
+}

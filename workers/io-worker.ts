@@ -7,8 +7,7 @@ import { createSelfCheckActivities } from '../activities/self-check';
 import { createTaskProgressActivities } from '../activities/task-progress';
 import { QueueKind } from '../common/task-queues';
 import { createAlertRepository } from '../domain/alerts/alert-repository';
-import { createAlerting } from '../domain/alerts/alerting';
-import { digestTrigger } from '../domain/alerts/digest-trigger';
+import { createDeploymentAlerting } from '../domain/alerts/alerting';
 import { createKafka } from '../domain/kafka/kafka';
 import { createTaggedProducer } from '../domain/kafka/tagged-producer';
 import { createMailer } from '../domain/mail/mailer';
@@ -41,12 +40,7 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
   try {
     const payloads = createPayloadStore(mongo.db);
     const alerts = createAlertRepository(mongo.db);
-    const alerting = createAlerting({
-      alerts,
-      triggerDigest: digestTrigger(temporal, config.temporal.prefix),
-      windowMs: config.alerts.digestIntervalSeconds * 1000,
-      logger,
-    });
+    const alerting = createDeploymentAlerting({ db: mongo.db, temporal, config, logger });
     observeGauge(metrics.alertsWaiting, () => alerts.countPending());
     const worker = await Worker.create({
       connection: context.connection,

@@ -1,14 +1,9 @@
 import type { Command } from 'commander';
-import { createAlertRepository } from '../../domain/alerts/alert-repository';
-import { createAlerting } from '../../domain/alerts/alerting';
-import { digestTrigger } from '../../domain/alerts/digest-trigger';
 import { createKafka } from '../../domain/kafka/kafka';
 import { serveProcessHealth } from '../../domain/metrics/process-health';
 import { connectMongo } from '../../domain/mongo/client';
-import { createPayloadStore } from '../../domain/payloads/payload-store';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
 import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
-import { createBridge } from '../../starters/bridge';
+import { createBridgeOnClients } from '../../starters/bridge';
 import { loadCliContext } from '../context';
 
 export function registerBridgeCommand(program: Command): void {
@@ -20,21 +15,7 @@ export function registerBridgeCommand(program: Command): void {
       const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-bridge' });
       const temporal = await connectTemporalClient(config.temporal);
       const health = await serveProcessHealth('bridge', config, logger, { temporal: temporal.connection, db: mongo.db, consumerLag: true });
-      const alerts = createAlertRepository(mongo.db);
-      const bridge = createBridge({
-        config,
-        kafka: createKafka(config.kafka, logger, 'bridge'),
-        temporal,
-        payloads: createPayloadStore(mongo.db),
-        failedMessages: createFailedMessageRepository(mongo.db),
-        alerting: createAlerting({
-          alerts,
-          triggerDigest: digestTrigger(temporal, config.temporal.prefix),
-          windowMs: config.alerts.digestIntervalSeconds * 1000,
-          logger,
-        }),
-        logger,
-      });
+      const bridge = createBridgeOnClients({ config, logger, kafka: createKafka(config.kafka, logger, 'bridge'), temporal, db: mongo.db });
       await bridge.start();
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

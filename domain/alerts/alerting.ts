@@ -1,5 +1,9 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
-import type { AlertRepository, NewAlert } from './alert-repository';
+import { createAlertRepository, type AlertRepository, type NewAlert } from './alert-repository';
+import { digestTrigger } from './digest-trigger';
 
 export interface AlertingDeps {
   alerts: Pick<AlertRepository, 'record' | 'claimImmediateDigest'>;
@@ -29,3 +33,16 @@ export function createAlerting(deps: AlertingDeps) {
 }
 
 export type Alerting = ReturnType<typeof createAlerting>;
+
+/**
+ * The alerting of one deployment: alerts in its database, immediate digests through its
+ * alert-digest schedule (`<TASK_QUEUE_PREFIX>-alert-digest`).
+ */
+export function createDeploymentAlerting(deps: { db: Db; temporal: Client; config: Config; logger: Logger }): Alerting {
+  return createAlerting({
+    alerts: createAlertRepository(deps.db),
+    triggerDigest: digestTrigger(deps.temporal, deps.config.temporal.prefix),
+    windowMs: deps.config.alerts.digestIntervalSeconds * 1000,
+    logger: deps.logger,
+  });
+}

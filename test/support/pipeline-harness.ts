@@ -1,17 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../../domain/config/config';
-import { createAlertRepository } from '../../domain/alerts/alert-repository';
-import { createAlerting } from '../../domain/alerts/alerting';
-import { alertDigestScheduleId, digestTrigger } from '../../domain/alerts/digest-trigger';
+import { alertDigestScheduleId } from '../../domain/alerts/digest-trigger';
 import { createKafka } from '../../domain/kafka/kafka';
 import type { Logger } from '../../domain/logging/logger';
 import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { createPayloadStore } from '../../domain/payloads/payload-store';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
 import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../domain/temporal/connection';
 import { installTemporalRuntime } from '../../domain/temporal/runtime';
-import { createBridge, type Bridge, type BridgeDeps } from '../../starters/bridge';
+import { createBridgeOnClients, type Bridge, type BridgeDeps } from '../../starters/bridge';
 import { setupInfrastructure } from '../../starters/setup';
 import { createCpuWorker } from '../../workers/cpu-worker';
 import { createIoWorker } from '../../workers/io-worker';
@@ -45,7 +41,7 @@ export interface PipelineHarness {
   waitForDeadLetters(count: number, timeoutMs?: number): Promise<Array<{ value: Buffer | null; headers: Record<string, string> }>>;
   outputs: Map<string, OutputRecord>;
   outputCount(): number;
-  startBridge(overrides?: Partial<BridgeDeps>): Promise<Bridge>;
+  startBridge(overrides?: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit'>>): Promise<Bridge>;
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
@@ -135,22 +131,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
     waitForDeadLetters: (count, timeoutMs = 60_000) =>
       until(`${count} dead letters`, () => (deadLetters.length >= count ? deadLetters : undefined), timeoutMs),
     async startBridge(overrides = {}) {
-      const alerts = createAlertRepository(mongo.db);
-      const bridge = createBridge({
-        config,
-        kafka,
-        temporal,
-        payloads: createPayloadStore(mongo.db),
-        failedMessages: createFailedMessageRepository(mongo.db),
-        alerting: createAlerting({
-          alerts,
-          triggerDigest: digestTrigger(temporal, config.temporal.prefix),
-          windowMs: config.alerts.digestIntervalSeconds * 1000,
-          logger,
-        }),
-        logger,
-        ...overrides,
-      });
+      const bridge = createBridgeOnClients({ config, logger, kafka, temporal, db: mongo.db }, overrides);
       await bridge.start();
       bridges.push(bridge);
       return bridge;
