@@ -124,7 +124,7 @@ describe('regex rules', () => {
       (error: unknown) => {
         assert.ok(error instanceof RulesFileError);
         assert.deepEqual(error.problems.map((p) => p.rule), ['backref', 'lookahead']);
-        assert.match(error.message, /rule "lookahead" \(regex\): not a valid RE2 regular expression: .*\(\?=/);
+        assert.match(error.message, /rule "lookahead" \(rules\[1\]\.regex\): not a valid RE2 regular expression: .*\(\?=/);
         return true;
       },
     );
@@ -260,11 +260,11 @@ describe('rules file validation', () => {
     const expected = [
       /^file \(serviceType\): the file is for service type "weibo" but SERVICE_TYPE is "wx"$/,
       /^rule "dup" \(rules\[1\]\): duplicate name \(first used by rules\[0\]\)$/,
-      /^rule "wrong-option" \(minDistinct\): option "minDistinct" applies to keywords rules only$/,
+      /^rule "wrong-option" \(rules\[2\]\.minDistinct\): option "minDistinct" applies to keywords rules only$/,
       /^rule "nothing" \(rules\[3\]\): says nothing to match/,
-      /^rule "loop-b" \(atLeast\): atLeast is 2 but "any" lists 1 rules$/,
-      /^rule "outside" \(fields\): field "title" is not one of scan.fields \(text, content\)$/,
-      /^rule "blank" \(keywords\[0\]\): keyword 1 is empty$/,
+      /^rule "loop-b" \(rules\[5\]\.atLeast\): atLeast is 2 but "any" lists 1 rules$/,
+      /^rule "outside" \(rules\[6\]\.fields\): field "title" is not one of scan.fields \(text, content\)$/,
+      /^rule "blank" \(rules\[7\]\.keywords\[0\]\): keyword 1 is empty$/,
       /^rule "blank" \(rules\[7\]\): has no keywords$/,
       /^rule "loop-a" \(rules\[4\]\): is part of a cycle: loop-a → loop-b → loop-a$/,
     ];

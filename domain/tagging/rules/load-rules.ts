@@ -124,7 +124,9 @@ export function parseRules(text: string, options: ParseRulesOptions): RuleSetDef
 
   const rules: Rule[] = [];
   document.rules.forEach((spec, index) => {
-    const report = (message: string, where = `rules[${index}]`) => problems.push({ rule: spec.name, where, message });
+    // `within` is the place inside the rule (`minHits`, `keywords[2]`), reported as `rules[i].minHits`.
+    const report = (message: string, within?: string) =>
+      problems.push({ rule: spec.name, where: within === undefined ? `rules[${index}]` : `rules[${index}].${within}`, message });
     const rule = normalizeRule(spec, document, report, readKeywordFile);
     if (rule) rules.push(rule);
   });
@@ -163,7 +165,7 @@ function kindsOf(spec: RuleSpec): RuleKind[] {
 function normalizeRule(
   spec: RuleSpec,
   document: RulesFile,
-  report: (message: string, where?: string) => void,
+  report: (message: string, within?: string) => void,
   readKeywordFile: (path: string) => string,
 ): Rule | undefined {
   const kinds = kindsOf(spec);
@@ -230,7 +232,7 @@ function normalizeRule(
   }
 }
 
-function collectKeywords(spec: RuleSpec, report: (message: string, where?: string) => void, readKeywordFile: (path: string) => string): string[] {
+function collectKeywords(spec: RuleSpec, report: (message: string, within?: string) => void, readKeywordFile: (path: string) => string): string[] {
   const keywords = new Set<string>();
   (spec.keywords ?? []).forEach((keyword, i) => {
     const trimmed = keyword.trim();
@@ -250,7 +252,7 @@ function collectKeywords(spec: RuleSpec, report: (message: string, where?: strin
   return [...keywords];
 }
 
-function checkConditions(conditions: FieldCondition[], where: string, report: (message: string, where?: string) => void): FieldCondition[] {
+function checkConditions(conditions: FieldCondition[], where: string, report: (message: string, within?: string) => void): FieldCondition[] {
   return conditions.map((condition, i) => {
     if (condition.matches !== undefined) {
       try {
