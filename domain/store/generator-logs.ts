@@ -1,6 +1,7 @@
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
-import { fitFailedReason, fitHostname, RunLogStatus } from './seed-fields';
+import { findCompanions } from './companions';
+import { seedRunLogFields, type RunLogMeasures, type RunLogStatus } from './seed-fields';
 
 export { RunLogStatus as GeneratorLogStatus } from './seed-fields';
 
@@ -32,14 +33,9 @@ export interface GeneratorLogDetailDocument {
   extra: Record<string, unknown>;
 }
 
-export interface GeneratorRunRecord {
+export interface GeneratorRunRecord extends RunLogMeasures {
   job: ObjectId;
   generator: ObjectId;
-  status: RunLogStatus;
-  failedReason?: string | null;
-  contentBytes?: number;
-  spendMsecs?: number;
-  hostname?: string | null;
   urisNew?: number;
   urisDuplicate?: number;
   urisInvalid?: number;
@@ -91,17 +87,7 @@ export function createGeneratorLogRepository(db: Db) {
         run_id: run.runId ?? null,
         extra: run.extra ?? {},
       });
-      await logs.insertOne({
-        _id: id,
-        job: run.job,
-        task_generator: run.generator,
-        status: run.status,
-        failed_reason: fitFailedReason(run.failedReason),
-        content_bytes: Math.round(run.contentBytes ?? 0),
-        spend_msecs: Math.round(run.spendMsecs ?? 0),
-        hostname: fitHostname(run.hostname),
-        add_datetime: new Date(),
-      });
+      await logs.insertOne({ _id: id, job: run.job, task_generator: run.generator, ...seedRunLogFields(run) });
       return id;
     },
 
@@ -115,10 +101,7 @@ export function createGeneratorLogRepository(db: Db) {
         .sort({ add_datetime: -1, _id: -1 })
         .limit(Math.min(Math.max(query.limit ?? 50, 1), 500))
         .toArray();
-      const found = documents.length
-        ? await details.find({ _id: { $in: documents.map((document) => document._id) } }).toArray()
-        : [];
-      const byId = new Map(found.map((detail) => [detail._id.toHexString(), detail]));
+      const byId = await findCompanions(details, documents.map((document) => document._id));
       return documents.map((document) => toRun(document, byId.get(document._id.toHexString())));
     },
   };

@@ -1,5 +1,6 @@
 import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
+import { findCompanions } from './companions';
 import { checkMaxLength, RecordValidationError } from './errors';
 
 /** The seed's `CrawlerTaskGenerator.STATUS_*`. */
@@ -115,9 +116,7 @@ export function createGeneratorRepository(db: Db) {
   const settings = db.collection<GeneratorSettingsDocument>(Collection.GeneratorSettings);
 
   async function withSettings(documents: GeneratorDocument[]): Promise<Generator[]> {
-    if (documents.length === 0) return [];
-    const found = await settings.find({ _id: { $in: documents.map((generator) => generator._id) } }).toArray();
-    const byId = new Map(found.map((row) => [row._id.toHexString(), row]));
+    const byId = await findCompanions(settings, documents.map((generator) => generator._id));
     return documents.map((generator) => toGenerator(generator, byId.get(generator._id.toHexString())));
   }
 

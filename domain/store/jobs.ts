@@ -1,5 +1,6 @@
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
+import { findCompanions } from './companions';
 import { checkMaxLength, DuplicateRecordError, isDuplicateKeyError, RecordValidationError } from './errors';
 
 /** The seed's `Job.STATUS_*`: 1 启用 (on), 2 下线 (off). */
@@ -78,9 +79,7 @@ export function createJobRepository(db: Db) {
   const settings = db.collection<JobSettingsDocument>(Collection.JobSettings);
 
   async function withSettings(documents: JobDocument[]): Promise<Job[]> {
-    if (documents.length === 0) return [];
-    const found = await settings.find({ _id: { $in: documents.map((job) => job._id) } }).toArray();
-    const byId = new Map(found.map((row) => [row._id.toHexString(), row]));
+    const byId = await findCompanions(settings, documents.map((job) => job._id));
     return documents.map((job) => toJob(job, byId.get(job._id.toHexString())));
   }
 

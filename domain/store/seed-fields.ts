@@ -19,3 +19,24 @@ export function fitHostname(hostname: string | null | undefined): string | null 
 /** The seed's run-log status codes (`GrawlerGeneratorLog`, `CrawlerUriLog`): 0 is the unset default. */
 export const RunLogStatus = { Unset: 0, Failed: 1, Succeeded: 2 } as const;
 export type RunLogStatus = (typeof RunLogStatus)[keyof typeof RunLogStatus];
+
+/** What a run or a fetch measured, for the seed's log models. */
+export interface RunLogMeasures {
+  status: RunLogStatus;
+  failedReason?: string | null;
+  contentBytes?: number;
+  spendMsecs?: number;
+  hostname?: string | null;
+}
+
+/** The seed log fields shared by `crawler_generator_log` and `crawler_uri_log`, cut to fit. */
+export function seedRunLogFields(measures: RunLogMeasures) {
+  return {
+    status: measures.status,
+    failed_reason: fitFailedReason(measures.failedReason),
+    content_bytes: Math.round(measures.contentBytes ?? 0),
+    spend_msecs: Math.round(measures.spendMsecs ?? 0),
+    hostname: fitHostname(measures.hostname),
+    add_datetime: new Date(),
+  };
+}

@@ -1,6 +1,7 @@
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
-import { fitFailedReason, fitHostname, RunLogStatus } from './seed-fields';
+import { findCompanions } from './companions';
+import { seedRunLogFields, type RunLogMeasures, type RunLogStatus } from './seed-fields';
 
 export { RunLogStatus as UriLogStatus } from './seed-fields';
 
@@ -27,16 +28,11 @@ export interface UriLogDetailDocument {
   run_id: string | null;
 }
 
-export interface UriFetchRecord {
+export interface UriFetchRecord extends RunLogMeasures {
   job: ObjectId;
   task: ObjectId;
   uri: string;
   generator?: ObjectId | null;
-  status: RunLogStatus;
-  failedReason?: string | null;
-  contentBytes?: number;
-  spendMsecs?: number;
-  hostname?: string | null;
   workflowId?: string | null;
   runId?: string | null;
 }
@@ -79,17 +75,7 @@ export function createUriLogRepository(db: Db) {
         workflow_id: fetch.workflowId ?? null,
         run_id: fetch.runId ?? null,
       });
-      await logs.insertOne({
-        _id: id,
-        job: fetch.job,
-        task_generator: fetch.generator ?? null,
-        status: fetch.status,
-        failed_reason: fitFailedReason(fetch.failedReason),
-        content_bytes: Math.round(fetch.contentBytes ?? 0),
-        spend_msecs: Math.round(fetch.spendMsecs ?? 0),
-        hostname: fitHostname(fetch.hostname),
-        add_datetime: new Date(),
-      });
+      await logs.insertOne({ _id: id, job: fetch.job, task_generator: fetch.generator ?? null, ...seedRunLogFields(fetch) });
       return id;
     },
 
@@ -99,17 +85,16 @@ export function createUriLogRepository(db: Db) {
       let documents: UriLogDocument[];
       if (query.task) {
         const ids = (await details.find({ task: query.task }, { projection: { _id: 1 } }).toArray()).map((detail) => detail._id);
-        documents = await logs.find({ _id: { $in: ids } }).sort({ add_datetime: -1, _id: -1 }).limit(limit).toArray();
+        documents = [...(await findCompanions(logs, ids)).values()]
+          .sort((a, b) => b.add_datetime.getTime() - a.add_datetime.getTime())
+          .slice(0, limit);
       } else {
         const filter: Partial<Pick<UriLogDocument, 'job' | 'status'>> = {};
         if (query.job) filter.job = query.job;
         if (query.status !== undefined) filter.status = query.status;
         documents = await logs.find(filter).sort({ add_datetime: -1, _id: -1 }).limit(limit).toArray();
       }
-      const found = documents.length
-        ? await details.find({ _id: { $in: documents.map((document) => document._id) } }).toArray()
-        : [];
-      const byId = new Map(found.map((detail) => [detail._id.toHexString(), detail]));
+      const byId = await findCompanions(details, documents.map((document) => document._id));
       return documents.map((document) => {
         const detail = byId.get(document._id.toHexString());
         return {
