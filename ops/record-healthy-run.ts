@@ -279,7 +279,7 @@ function pageOf(scrapes: Scrape[], id: string): string {
     h1 { font-size: 17px; font-weight: 600; margin: 0 0 4px; } p { margin: 0 0 14px; color: #8e8e9e; font-size: 12px; }
     .grid { display: grid; grid-template-columns: 560px 560px; gap: 14px; }
   </style></head><body>
-  <h1>crawlflow — a healthy run</h1>
+  <h1>crawlflow on the local stack — steady load, then a burst</h1>
   <p>${RATE} messages/s for ${LOAD_SECONDS} s (then ${DRAIN_SECONDS} s without new messages) with a burst of ${BURST} at ${BURST_AT} s, 1 in 25 links answering 404, a record that is not JSON every 10 s;
   one worker process (all queues) and one bridge on the local stack, scraped every second (${new Date().toISOString().slice(0, 10)}).</p>
   <div class="grid">${charts.join('')}</div></body></html>`;
