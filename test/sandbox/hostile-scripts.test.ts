@@ -124,7 +124,7 @@ describe('sandboxed generator scripts (hostile ones too)', () => {
 
   it('a fork bomb is held to the process limit and dies with the run', async () => {
     const bomb = 'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n';
-    const result = await runScript(bomb, { limits: { wallTimeSeconds: 3, maxProcesses: 20 } });
+    const result = await runScript(bomb, { limits: { wallTimeSeconds: 2, maxProcesses: 20 } });
     assert.equal(result.outcome, 'timed_out');
     await assertCleanHost();
     // The worker keeps serving: the next run works.
@@ -264,14 +264,14 @@ describe('sandboxed generator scripts (hostile ones too)', () => {
 
     it('kills a fork bomb and its whole process group at the wall time', async () => {
       const bomb = 'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n';
-      const result = await runScript(bomb, { mode: 'limits', limits: { wallTimeSeconds: 3, maxProcesses: 20 } });
+      const result = await runScript(bomb, { mode: 'limits', limits: { wallTimeSeconds: 2, maxProcesses: 20 } });
       assert.equal(result.outcome, 'timed_out');
       await assertCleanHost();
     });
 
     it('kills what a shell fork bomb left running when the script itself exits', async () => {
       // The bomb's processes outlive the script's own shell: the run kills its process group.
-      const result = await runScript(':(){ :|:& };:', { language: ScriptLanguage.Shell, mode: 'limits', limits: { wallTimeSeconds: 3, maxProcesses: 20 } });
+      const result = await runScript(':(){ :|:& };:', { language: ScriptLanguage.Shell, mode: 'limits', limits: { wallTimeSeconds: 2, maxProcesses: 20 } });
       assert.equal(result.sandbox, 'limits');
       await assertCleanHost();
     });
