@@ -35,6 +35,7 @@ export function createTagActivities(deps: TagActivityDeps) {
           scannedChars: outcome.scannedChars,
           truncated: outcome.truncated,
           elapsedMs: outcome.elapsedMs,
+          ...(outcome.warnings && outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
         }));
       } catch (error) {
         if (error instanceof UntaggableMessageError) {

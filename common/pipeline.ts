@@ -75,6 +75,8 @@ export interface TagResult {
   scannedChars: number;
   truncated: boolean;
   elapsedMs: number;
+  /** What the engine could not use, e.g. a field of the wrong type; recorded on the output. */
+  warnings?: string[];
 }
 
 export interface PublishRequest {

@@ -2,6 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { createTagActivities } from '../activities/tag';
 import { QueueKind } from '../common/task-queues';
+import { metrics, observeGauge } from '../domain/metrics/metrics';
 import { connectMongo } from '../domain/mongo/client';
 import { createPayloadStore } from '../domain/payloads/payload-store';
 import { createTaggingEngine } from '../domain/tagging';
@@ -31,6 +32,8 @@ export async function createCpuWorker(context: WorkerContext): Promise<RunnableW
     ['mongodb', () => mongo.client.close()],
   ]);
   try {
+    observeGauge(metrics.taggerPoolUtilization, () => engine.stats().utilization);
+    observeGauge(metrics.taggerPoolQueued, () => engine.stats().queued);
     const worker = await Worker.create({
       connection: context.connection,
       namespace: config.temporal.namespace,

@@ -45,6 +45,8 @@ export function buildOutputMessage(parts: OutputParts, maxBytes: number): BuiltO
     taggerVersion: parts.tagging.taggerVersion,
     rulesVersion: parts.tagging.rulesVersion,
     ...(parts.tagging.modelVersion ? { modelVersion: parts.tagging.modelVersion } : {}),
+    ...(parts.tagging.truncated ? { taggedChars: parts.tagging.scannedChars, taggingTextCapped: true } : {}),
+    ...(parts.tagging.warnings ? { taggingWarnings: parts.tagging.warnings } : {}),
     fetch: parts.page
       ? { status: 'ok', via: parts.page.via, httpStatus: parts.page.status, finalUrl: parts.page.finalUrl, bodyTruncated: parts.page.truncated }
       : parts.fetchFailure

@@ -95,6 +95,17 @@ describe('output message', () => {
     assert.ok(cut.bytes > 4000 - 5, `uses the room it has (${cut.bytes} of 4000 bytes)`);
   });
 
+  it("records the tagger's warnings and its text cap", () => {
+    const built = buildOutputMessage(
+      { input, workflowId: 'w', html: '', text: '', tagging: { ...tagging, truncated: true, scannedChars: 100, warnings: ['field text is a number'] }, timings },
+      10_000,
+    );
+    const { crawlflow } = JSON.parse(built.value) as { crawlflow: Record<string, unknown> };
+    assert.deepEqual(crawlflow.taggingWarnings, ['field text is a number']);
+    assert.equal(crawlflow.taggingTextCapped, true);
+    assert.equal(crawlflow.taggedChars, 100);
+  });
+
   it('fails when the message alone is over the limit', () => {
     assert.throws(
       () => buildOutputMessage({ input: { ...input, text: 'y'.repeat(5000) }, workflowId: 'w', html: '', text: '', tagging, timings }, 1000),

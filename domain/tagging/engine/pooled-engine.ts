@@ -61,6 +61,10 @@ export interface TaggingEngineStats {
   automatonBytes: number;
   /** Bytes of the compiled model (vocabulary and weights), also shared; 0 without a model. */
   modelBytes: number;
+  /** Share of the threads' time spent tagging since the pool started, 0–1 (piscina's utilization). */
+  utilization: number;
+  /** Tagging tasks waiting for a free thread. */
+  queued: number;
 }
 
 /** The engine behind the tag activity and `crawlflow tagger tag`: rules and model in a thread pool. */
@@ -207,6 +211,8 @@ export async function createTaggingEngine(options: TaggingEngineOptions): Promis
       keywords: current.snapshot.rules.keywordCount,
       automatonBytes: automatonBytes(current.snapshot.rules.keywords.automaton),
       modelBytes: current.snapshot.model ? modelBytes(current.snapshot.model) : 0,
+      utilization: pool.utilization,
+      queued: pool.queueSize,
     }),
   };
 }
