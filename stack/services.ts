@@ -96,6 +96,13 @@ function temporal(paths: StackPaths): StackService {
           // Task-queue priority (generator priorities) needs the new matcher on this server version.
           '--dynamic-config-value',
           'matching.useNewMatcher=true',
+          // One partition per task queue: the backlog is then served strictly by priority
+          // (with the default 4, each partition orders its own share), and one machine gains
+          // nothing from more.
+          '--dynamic-config-value',
+          'matching.numTaskqueueReadPartitions=1',
+          '--dynamic-config-value',
+          'matching.numTaskqueueWritePartitions=1',
           // Let `crawlflow status` and tests list workflows right after they close.
           '--dynamic-config-value',
           'system.forceSearchAttributesCacheRefreshOnRead=true',
