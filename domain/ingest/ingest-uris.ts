@@ -4,6 +4,7 @@ import type { TaskInsertOutcome } from '../store/crawler-tasks';
 import type { ErrorLogEntry, FailureLogEntry, LogSource } from '../store/ingest-logs';
 import type { IngestCounts } from '../store/ingest-runs';
 import type { Job } from '../store/jobs';
+import { createSentTaskIds } from '../store/sent-task-ids';
 import type { Store } from '../store/store';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
 import { URI_RULES_VERSION } from '../uris/normalize';
@@ -61,6 +62,8 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
   let stoppedBecause: string | null = null;
   const startedAt = new Date();
   const logContext = { job: job.id, jobName: job.name, source: options.source, ingest: ingestId };
+  // Keeps repeats of earlier lines out of the big insert (FerretDB's fast path); memory bounded.
+  const sent = createSentTaskIds(expectedUris(options.input));
 
   const emit = (entry: ReceiptLine) => {
     counts[entry.outcome]++;
@@ -92,7 +95,7 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
     }
     const valid = batch.filter((pending) => pending.prepared?.ok === true);
     const outcomes: TaskInsertOutcome[] = await store.tasks.insertNew(
-      { job: job.id, source: options.source, rulesVersion: URI_RULES_VERSION, ingest: ingestId },
+      { job: job.id, source: options.source, rulesVersion: URI_RULES_VERSION, ingest: ingestId, sent },
       valid.map(({ line, prepared }) => {
         const ok = prepared as Extract<ReturnType<typeof prepareUri>, { ok: true }>;
         return { uri: ok.normalized, uriHash: ok.hash, original: line.text, line: line.line };
@@ -203,4 +206,9 @@ function prepareLine(line: InputLine, policy: UriPolicy): ReturnType<typeof prep
     return { ok: false, original: line.text, code: UriRejection.TooLong, reason: `longer than ${MAX_URI_CHARS} characters (${line.length})` };
   }
   return prepareUri(line.text, policy);
+}
+
+/** Roughly how many URIs an input holds, to size the filter of sent ids (a URI line is rarely under 40 bytes). */
+function expectedUris(input: LineSource): number {
+  return input.totalBytes === null ? 1_000_000 : Math.ceil(input.totalBytes / 40);
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
-import { insertManyUnordered } from './bulk';
+import { ObjectId, type Collection as MongoCollection, type Db, type Filter, type IndexDescription } from 'mongodb';
+import { insertManyUnordered, type BulkInsertOutcome } from './bulk';
 import { Collection } from './collections';
+import type { SentTaskIds } from './sent-task-ids';
 
 /** The seed's `CrawlerTask.STATUS_*`. */
 export const CrawlerTaskStatus = {
@@ -124,6 +125,13 @@ export interface TaskBatchContext {
   generator?: ObjectId | null;
   /** @default null */
   ingest?: ObjectId | null;
+  /**
+   * The ids this writer sent in earlier batches (one filter per ingest or generator run). With
+   * it, a URI that probably repeats an earlier one is inserted apart from the rest, so the rest
+   * go in as one clean batch — on FerretDB several times faster (see {@link SentTaskIds}).
+   * Outcomes are the same with or without it. @default none: every batch is inserted as one
+   */
+  sent?: SentTaskIds;
 }
 
 export type TaskInsertOutcome =
@@ -191,7 +199,7 @@ export function createCrawlerTaskRepository(db: Db) {
         store: null,
         add_datetime: now,
       }));
-      const written = await insertManyUnordered(tasks, documents);
+      const written = await insertSplitBySent(tasks, documents, context.sent);
 
       for (const [position, reason] of written.failed) outcomes[candidates[position]!] = { kind: 'failed', reason };
       for (const position of written.inserted) {
@@ -290,4 +298,31 @@ function toTask(document: CrawlerTaskDocument): CrawlerTask {
     args: document.args ?? null,
     store: document.store ?? null,
   };
+}
+
+/**
+ * One unordered insertMany of `documents` — or, given the ids sent before, two: the documents
+ * whose id was certainly never sent (one clean batch, the fast path), then the few that may
+ * repeat an earlier one (mostly refused by `_id`). The unique `_id` decides every outcome either
+ * way; the split only keeps likely refusals out of the big batch. Positions index `documents`.
+ */
+async function insertSplitBySent(
+  collection: MongoCollection<CrawlerTaskDocument>,
+  documents: readonly CrawlerTaskDocument[],
+  sent: SentTaskIds | undefined,
+): Promise<BulkInsertOutcome> {
+  if (!sent) return insertManyUnordered(collection, documents);
+  const fresh: number[] = [];
+  const suspects: number[] = [];
+  documents.forEach((document, position) => (sent.mightHave(document._id) ? suspects : fresh).push(position));
+  const outcome: BulkInsertOutcome = { inserted: new Set(), duplicate: new Set(), failed: new Map() };
+  for (const positions of [fresh, suspects]) {
+    const part = await insertManyUnordered(collection, positions.map((position) => documents[position]!));
+    for (const index of part.inserted) outcome.inserted.add(positions[index]!);
+    for (const index of part.duplicate) outcome.duplicate.add(positions[index]!);
+    for (const [index, reason] of part.failed) outcome.failed.set(positions[index]!, reason);
+  }
+  // Whatever happened to them (even a failure): a later copy goes with the suspects.
+  for (const document of documents) sent.add(document._id);
+  return outcome;
 }
