@@ -27,8 +27,20 @@ export function isAlive(pid: number): boolean {
 /** The pid the stack recorded for a service, if that process is still alive. */
 export function runningPid(paths: StackPaths, service: string): number | undefined {
   try {
-    const pid = Number(readFileSync(pidFile(paths, service), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    const [pidLine, command] = readFileSync(pidFile(paths, service), 'utf8').split('\n');
+    const pid = Number(pidLine?.trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+    // After a reboot the recorded pid may belong to an unrelated process: check it is ours.
+    return command && commandOf(pid) !== undefined && commandOf(pid) !== command ? undefined : pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The executable a process was started with (Linux /proc), if it can be read. */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
   } catch {
     return undefined;
   }
@@ -55,7 +67,7 @@ export function startDetached(paths: StackPaths, service: string, options: Start
     });
     if (child.pid === undefined) throw new Error(`could not start ${service}: ${options.command}`);
     child.unref();
-    writeFileSync(pidFile(paths, service), `${child.pid}\n`);
+    writeFileSync(pidFile(paths, service), `${child.pid}\n${options.command}\n`);
     return child.pid;
   } finally {
     closeSync(log);
