@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
-// `npm test [-- files…]`: brings the local stack up when it is not (the tests talk to real
-// services and never skip), then runs the suite with node's own test runner.
+// `npm test [-- files…]`: installs the system packages the tests use, brings the local stack up
+// when it is not (the tests talk to real services and never skip), then runs the suite with
+// node's own test runner.
 const { spawnSync } = require('node:child_process');
 const { readdirSync, statSync } = require('node:fs');
 const { join, relative, resolve } = require('node:path');
@@ -20,6 +21,14 @@ const requested = process.argv.slice(2);
 const files = (requested.length > 0 ? requested.map((file) => resolve(file)) : findTests(join(root, 'test')))
   .sort()
   .map((file) => relative(root, file));
+
+// The tests drive real Chromium, run the seed's own mongoengine models and sandbox scripts
+// with bubblewrap: install those Debian packages first (quick when they are there).
+const systemPackages = spawnSync('bash', [join(root, 'scripts', 'install-system-packages.sh')], { cwd: root, stdio: 'inherit' });
+if (systemPackages.status !== 0) {
+  console.error('System packages the tests need are missing; see the messages above.');
+  process.exit(1);
+}
 
 const stackUp = spawnSync(process.execPath, [join(root, 'bin', 'stack.js'), 'up'], { cwd: root, stdio: 'inherit' });
 if (stackUp.status !== 0) {
