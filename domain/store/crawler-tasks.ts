@@ -301,10 +301,12 @@ function toTask(document: CrawlerTaskDocument): CrawlerTask {
 }
 
 /**
- * One unordered insertMany of `documents` — or, given the ids sent before, two: the documents
- * whose id was certainly never sent (one clean batch, the fast path), then the few that may
- * repeat an earlier one (mostly refused by `_id`). The unique `_id` decides every outcome either
- * way; the split only keeps likely refusals out of the big batch. Positions index `documents`.
+ * One unordered insertMany of `documents` — or, given what this writer knows of the ids it sent
+ * before, at most two: the documents whose id was certainly never sent (one clean batch, the fast
+ * path), then those that may repeat an earlier one and are not known to be stored (mostly refused
+ * by `_id`). An id this writer saw stored is a duplicate without a write (tasks are never
+ * deleted). Otherwise the unique `_id` decides: the split only keeps likely refusals out of the
+ * big batch. Positions index `documents`.
  */
 async function insertSplitBySent(
   collection: MongoCollection<CrawlerTaskDocument>,
@@ -312,17 +314,25 @@ async function insertSplitBySent(
   sent: SentTaskIds | undefined,
 ): Promise<BulkInsertOutcome> {
   if (!sent) return insertManyUnordered(collection, documents);
+  const outcome: BulkInsertOutcome = { inserted: new Set(), duplicate: new Set(), failed: new Map() };
   const fresh: number[] = [];
   const suspects: number[] = [];
-  documents.forEach((document, position) => (sent.mightHave(document._id) ? suspects : fresh).push(position));
-  const outcome: BulkInsertOutcome = { inserted: new Set(), duplicate: new Set(), failed: new Map() };
+  documents.forEach((document, position) => {
+    if (!sent.mightHave(document._id)) fresh.push(position);
+    else if (sent.isKnownStored(document._id)) outcome.duplicate.add(position);
+    else suspects.push(position);
+  });
   for (const positions of [fresh, suspects]) {
     const part = await insertManyUnordered(collection, positions.map((position) => documents[position]!));
     for (const index of part.inserted) outcome.inserted.add(positions[index]!);
     for (const index of part.duplicate) outcome.duplicate.add(positions[index]!);
     for (const [index, reason] of part.failed) outcome.failed.set(positions[index]!, reason);
   }
-  // Whatever happened to them (even a failure): a later copy goes with the suspects.
-  for (const document of documents) sent.add(document._id);
+  documents.forEach((document, position) => {
+    // Whatever happened to it (even a failure), a later copy goes with the suspects …
+    sent.add(document._id);
+    // … and one now known to be in the database is a duplicate without a write.
+    if (!outcome.failed.has(position)) sent.markStored(document._id);
+  });
   return outcome;
 }

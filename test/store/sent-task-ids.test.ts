@@ -30,6 +30,24 @@ describe('the filter of sent task ids', () => {
     assert.ok(falseMaybes < 250, `${falseMaybes} of 50,000 unsent ids were "maybe"`);
   });
 
+  it('knows exactly which ids it saw stored: never an id it was not told of', () => {
+    const sent = createSentTaskIds(20_000);
+    for (let index = 0; index < 20_000; index += 2) sent.markStored(idOf(index));
+    for (let index = 0; index < 20_000; index++) {
+      assert.equal(sent.isKnownStored(idOf(index)), index % 2 === 0, `id ${index}`);
+    }
+    assert.equal(sent.isKnownStored(new ObjectId(Buffer.alloc(12))), false);
+  });
+
+  it('stops remembering stored ids when its exact set is full, and still never claims one', () => {
+    const sent = createSentTaskIds(10); // the smallest set: 1024 slots, 768 ids
+    for (let index = 0; index < 5_000; index++) sent.markStored(idOf(index));
+    let remembered = 0;
+    for (let index = 0; index < 5_000; index++) if (sent.isKnownStored(idOf(index))) remembered++;
+    assert.equal(remembered, 768);
+    for (let index = 5_000; index < 10_000; index++) assert.equal(sent.isKnownStored(idOf(index)), false);
+  });
+
   it('stays bounded when far more ids are added than expected (it only gets less sharp)', () => {
     const sent = createSentTaskIds(100);
     for (let index = 0; index < 20_000; index++) sent.add(idOf(index));
@@ -80,7 +98,7 @@ describe('insertNew with a filter of sent ids (against the MongoDB wire-protocol
   it('stores a URI the filter wrongly thinks was sent (a false "maybe" is never a duplicate)', async () => {
     const job = await store.jobs.create({ name: 'sent-filter-false-maybe' });
     // A filter that says "maybe" to everything: the worst a Bloom filter can do.
-    const alwaysMaybe: SentTaskIds = { mightHave: () => true, add: () => undefined };
+    const alwaysMaybe: SentTaskIds = { mightHave: () => true, add: () => undefined, isKnownStored: () => false, markStored: () => undefined };
     const outcomes = await store.tasks.insertNew({ job: job.id, source: TaskSource.File, rulesVersion: 1, sent: alwaysMaybe }, [
       task('http://e.example/', 1),
       task('http://f.example/', 2),
