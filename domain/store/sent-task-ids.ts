@@ -25,8 +25,8 @@ const MAX_LOAD = 0.75;
  *   by the `_id` index because the task was already there. Crawler tasks are never deleted, so
  *   such an id is certainly a duplicate now: no write needed to say so, and never a false one.
  *
- * Why it matters: FerretDB (SQLite) inserts a batch in one statement only when no document in it
- * is refused; one duplicate makes it redo the batch one document at a time, several times slower.
+ * Why it matters: FerretDB (SQLite) inserts a batch quickly only when no document in it is
+ * refused; one duplicate sends the whole batch down a path several times slower (docs/ingest.md).
  * Task ids are 12 bytes of SHA-256 (`crawlerTaskId`), uniformly spread, so their bytes serve as
  * the hash directly.
  */
