@@ -27,16 +27,7 @@ export function createTagActivities(deps: TagActivityDeps) {
         const outcomes = await deps.engine.tagBatch(messages);
         metrics.messagesTagged.inc(outcomes.length);
         for (const outcome of outcomes) metrics.taggingDuration.observe(outcome.elapsedMs / 1000);
-        return outcomes.map((outcome) => ({
-          tags: outcome.tags,
-          taggerVersion: deps.engine.engineVersion,
-          rulesVersion: outcome.rulesVersion,
-          ...(outcome.modelVersion ? { modelVersion: outcome.modelVersion } : {}),
-          scannedChars: outcome.scannedChars,
-          truncated: outcome.truncated,
-          elapsedMs: outcome.elapsedMs,
-          ...(outcome.warnings && outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
-        }));
+        return outcomes.map((outcome) => ({ ...outcome, taggerVersion: deps.engine.engineVersion }));
       } catch (error) {
         if (error instanceof UntaggableMessageError) {
           throw ApplicationFailure.nonRetryable(error.message, 'UntaggableMessage', { index: error.index });

@@ -1,3 +1,4 @@
+import type { TagOutcome } from '../domain/tagging/api';
 import type { MessageEnvelope, StoredText } from './messages';
 import type { TaskQueueNames } from './task-queues';
 
@@ -67,17 +68,8 @@ export interface TagRequest {
   text?: StoredText;
 }
 
-export interface TagResult {
-  tags: Array<{ name: string; score: number; source: string; rule: string }>;
-  taggerVersion: string;
-  rulesVersion: string;
-  modelVersion?: string;
-  scannedChars: number;
-  truncated: boolean;
-  elapsedMs: number;
-  /** What the engine could not use, e.g. a field of the wrong type; recorded on the output. */
-  warnings?: string[];
-}
+/** The engine's outcome for one message, plus the engine's version (recorded on the output). */
+export type TagResult = TagOutcome & { taggerVersion: string };
 
 export interface PublishRequest {
   envelope: MessageEnvelope;
