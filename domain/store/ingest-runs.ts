@@ -50,10 +50,6 @@ export function createIngestRunRepository(db: Db) {
       await runs.insertOne(run);
     },
 
-    async progress(id: ObjectId, counts: IngestCounts, bytes: number): Promise<void> {
-      await runs.updateOne({ _id: id }, { $set: { counts, bytes } });
-    },
-
     async finish(id: ObjectId, outcome: { status: IngestRunStatus; counts: IngestCounts; bytes: number; error?: string | null }): Promise<void> {
       await runs.updateOne(
         { _id: id },
