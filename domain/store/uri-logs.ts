@@ -83,9 +83,12 @@ export function createUriLogRepository(db: Db) {
     async list(query: { job?: ObjectId; status?: RunLogStatus; task?: ObjectId; limit?: number }): Promise<UriFetch[]> {
       const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
       let documents: UriLogDocument[];
+      let byId: Map<string, UriLogDetailDocument>;
       if (query.task) {
-        const ids = (await details.find({ task: query.task }, { projection: { _id: 1 } }).toArray()).map((detail) => detail._id);
-        documents = [...(await findCompanions(logs, ids)).values()]
+        // The task's details are read whole here, so they need no second lookup below.
+        const taskDetails = await details.find({ task: query.task }).toArray();
+        byId = new Map(taskDetails.map((detail) => [detail._id.toHexString(), detail]));
+        documents = [...(await findCompanions(logs, taskDetails.map((detail) => detail._id))).values()]
           .sort((a, b) => b.add_datetime.getTime() - a.add_datetime.getTime())
           .slice(0, limit);
       } else {
@@ -93,8 +96,8 @@ export function createUriLogRepository(db: Db) {
         if (query.job) filter.job = query.job;
         if (query.status !== undefined) filter.status = query.status;
         documents = await logs.find(filter).sort({ add_datetime: -1, _id: -1 }).limit(limit).toArray();
+        byId = await findCompanions(details, documents.map((document) => document._id));
       }
-      const byId = await findCompanions(details, documents.map((document) => document._id));
       return documents.map((document) => {
         const detail = byId.get(document._id.toHexString());
         return {
