@@ -122,7 +122,8 @@ export function createBridge(deps: BridgeDeps) {
       messages: [{ key: message.key, value, headers }],
     });
     const kept = value.subarray(0, RAW_BYTES_KEPT);
-    const workflowId = `kafka-${origin.topic}-${origin.partition}-${origin.offset}`;
+    // The id its workflow would have had: a dead letter has no message id to trust.
+    const workflowId = messageWorkflowId({ source: 'kafka' }, origin);
     const failure = await deps.failedMessages.record({
       workflowId,
       step: FailureStep.Bridge,

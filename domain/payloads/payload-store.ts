@@ -62,11 +62,6 @@ export function createPayloadStore(db: Db, options: PayloadStoreOptions = {}) {
       if (!document) throw new MissingPayloadError(stored.ref);
       return (await gunzipAsync(document.data.buffer)).toString('utf8');
     },
-
-    /** Removes payloads older than the cutoff (runs that old are past replay). */
-    async prune(olderThan: Date): Promise<number> {
-      return (await payloads.deleteMany({ createdAt: { $lt: olderThan } })).deletedCount;
-    },
   };
 }
 

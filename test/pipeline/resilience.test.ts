@@ -45,12 +45,12 @@ describe('resilience', () => {
       );
       for (let start = 0; start < messages.length; start += 100) await harness.produce(messages.slice(start, start + 100));
 
-      await waitForCount(harness, 150);
+      await harness.waitForOutputs(150, 180_000);
       await killHard(cpu);
       cpu = startWorkerProcess(harness, 'cpu');
       children.push(cpu);
 
-      await waitForCount(harness, 450);
+      await harness.waitForOutputs(450, 180_000);
       await killHard(io);
       io = startWorkerProcess(harness, 'io');
       children.push(io);
@@ -107,9 +107,3 @@ describe('resilience', () => {
   });
 });
 
-async function waitForCount(harness: PipelineHarness, count: number): Promise<void> {
-  for (let waited = 0; harness.outputs.size < count; waited += 100) {
-    if (waited > 180_000) throw new Error(`only ${harness.outputs.size} outputs after 3 minutes`);
-    await sleep(100);
-  }
-}
