@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { connectMongo } from '../../domain/mongo/client';
 import { CRAWLER_TASK_STATUS_NAMES, CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
 import { DuplicateRecordError, RecordValidationError } from '../../domain/store/errors';
-import { JobStatus, type Job } from '../../domain/store/jobs';
+import { JobStatus, uriRulesFrom, type Job } from '../../domain/store/jobs';
 import { createStore, type Store } from '../../domain/store/store';
 import { createScheduleSync } from '../../starters/ingest';
 import { loadCliContext, UsageError, type CliContext } from '../context';
@@ -45,12 +45,7 @@ export function registerJobCommand(program: Command): void {
               name,
               info: options.info,
               customer: options.customer ?? null,
-              uriRules: {
-                keepFragment: options.keepFragment === true,
-                sortQuery: options.sortQuery === true,
-                dropTrackingParams: options.dropTrackingParams === true,
-                stripSessionIds: options.stripSessionIds === true,
-              },
+              uriRules: uriRulesFrom(options),
             });
             process.stdout.write(`created job "${created.name}" ${created.id.toHexString()} (URI rules: ${describeRules(created)})\n`);
           } catch (error) {

@@ -42,6 +42,16 @@ export const DEFAULT_JOB_URI_RULES: Readonly<JobUriRules> = {
   stripSessionIds: false,
 };
 
+/** The URI rules switched on in `flags` (a command line's options, a request body): only `true` counts. */
+export function uriRulesFrom(flags: Readonly<Record<string, unknown>>): JobUriRules {
+  return {
+    keepFragment: flags.keepFragment === true,
+    sortQuery: flags.sortQuery === true,
+    dropTrackingParams: flags.dropTrackingParams === true,
+    stripSessionIds: flags.stripSessionIds === true,
+  };
+}
+
 /** `job_settings`: crawlflow's companion of a job (same `_id`); absent means the defaults. */
 export interface JobSettingsDocument {
   _id: ObjectId;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { JobStatus } from '../../domain/store/jobs';
+import { JobStatus, uriRulesFrom } from '../../domain/store/jobs';
 import type { Store } from '../../domain/store/store';
 import type { ScheduleSync } from '../../starters/ingest';
 import { HttpProblem } from '../errors';
@@ -34,17 +34,11 @@ export function registerJobRoutes(app: FastifyInstance, { store, links, schedule
       if (typeof value !== 'string') throw new HttpProblem(400, 'bad_request', `${field}: a string`);
       return value;
     };
-    const rules = body.uriRules ?? {};
     const job = await store.jobs.create({
       name: body.name,
       info: text(body.info, 'info') ?? '',
       customer: text(body.customer, 'customer') ?? null,
-      uriRules: {
-        keepFragment: rules.keepFragment === true,
-        sortQuery: rules.sortQuery === true,
-        dropTrackingParams: rules.dropTrackingParams === true,
-        stripSessionIds: rules.stripSessionIds === true,
-      },
+      uriRules: uriRulesFrom(body.uriRules ?? {}),
     });
     return reply.code(201).send({ job: jobView(job, links) });
   });
