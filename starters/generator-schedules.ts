@@ -4,6 +4,7 @@ import type { Config } from '../domain/config/config';
 import { CRAWLFLOW_NOTE_PREFIX, desiredGeneratorSchedule, generatorIdOfSchedule, generatorScheduleId, type DesiredSchedule } from '../domain/generators/schedule';
 import type { Logger } from '../domain/logging/logger';
 import type { Generator } from '../domain/store/generators';
+import type { Job } from '../domain/store/jobs';
 import type { Store } from '../domain/store/store';
 
 export interface GeneratorScheduleDeps {
@@ -50,9 +51,13 @@ export async function syncAllGeneratorSchedules(deps: GeneratorScheduleDeps): Pr
   const generators = await listAllGenerators(deps.store);
   const results: ScheduleSyncResult[] = [];
   const known = new Set<string>();
+  // A job's generators share its lookup: one read per job, not per generator.
+  const jobs = new Map<string, Promise<Job | null>>();
   for (const generator of generators) {
     known.add(generator.id.toHexString());
-    const job = await deps.store.jobs.get(generator.job);
+    const jobId = generator.job.toHexString();
+    if (!jobs.has(jobId)) jobs.set(jobId, deps.store.jobs.get(generator.job));
+    const job = await jobs.get(jobId)!;
     results.push(await applyDesired(deps, generator.id.toHexString(), desiredGeneratorSchedule(deps.config, generator, job)));
   }
   for (const scheduleId of await listGeneratorScheduleIds(deps.client, deps.config.temporal.prefix)) {
