@@ -15,7 +15,6 @@ import {
   mongoReadiness,
   runReadinessChecks,
   smtpReadiness,
-  temporalReadiness,
   type ReadinessCheck,
   type ReadinessResult,
 } from './readiness';
@@ -71,8 +70,13 @@ export async function gatherSystemStatus(config: Config, options: GatherStatusOp
   const at = new Date();
   const clients = await connectAll(config, timeoutMs);
   try {
+    // The readiness round trip also tells the server's version: one call for both.
+    let serverVersion: string | undefined;
+    const temporalCheck = clients.temporal.ok
+      ? temporalReadinessNotingVersion(clients.temporal.value, (version) => (serverVersion = version))
+      : failing('temporal', clients.temporal.error);
     const checks: Array<{ check: ReadinessCheck; target: string }> = [
-      { check: clients.temporal.ok ? temporalReadiness(clients.temporal.value.connection) : failing('temporal', clients.temporal.error), target: config.temporal.address },
+      { check: temporalCheck, target: config.temporal.address },
       { check: kafkaReadiness(clients.kafka), target: config.kafka.brokers.join(',') },
       { check: clients.mongo.ok ? mongoReadiness(clients.mongo.value.db) : failing('mongodb', clients.mongo.error), target: redactUri(config.mongo.uri) },
       { check: smtpReadiness(clients.mailer), target: redactUri(config.alerts.smtpUrl) },
@@ -86,17 +90,14 @@ export async function gatherSystemStatus(config: Config, options: GatherStatusOp
     const temporal = clients.temporal.ok && up('temporal') ? clients.temporal.value : undefined;
     const db = clients.mongo.ok && up('mongodb') ? clients.mongo.value.db : undefined;
 
-    const [taskQueues, bridgeLag, schedules, failures, serverVersion] = await Promise.all([
+    const [taskQueues, bridgeLag, schedules, failures] = await Promise.all([
       section(temporal, 'temporal', () => describeTaskQueues((temporal as Client).workflowService, config.temporal.namespace, config.temporal.taskQueues), timeoutMs),
       section(up('kafka') ? clients.kafka : undefined, 'kafka', () => bridgeLagOf(clients.kafka, config), timeoutMs),
       section(temporal, 'temporal', () => listSchedules(temporal as Client, config.temporal, options.maxSchedules ?? 20), timeoutMs),
       section(db, 'mongodb', () => recentFailures(db as Db, recent, at), timeoutMs),
-      temporal
-        ? temporal.connection.workflowService.getSystemInfo({}).then((info) => info.serverVersion ?? undefined, () => undefined)
-        : Promise.resolve(undefined),
     ]);
     const temporalRow = services.find((service) => service.name === 'temporal');
-    if (temporalRow && serverVersion) temporalRow.detail = `server ${serverVersion}, namespace ${config.temporal.namespace}`;
+    if (temporal && temporalRow && serverVersion) temporalRow.detail = `server ${serverVersion}, namespace ${config.temporal.namespace}`;
 
     const status: SystemStatus = { at, services, taskQueues, bridgeLag, schedules, failures, problems: [] };
     status.problems = problemsOf(status);
@@ -161,6 +162,14 @@ async function attempt<T>(connect: () => Promise<T>): Promise<Attempt<T>> {
   } catch (error) {
     return { ok: false, error: errorLine(error) };
   }
+}
+
+/** Temporal's readiness check (as in `./readiness`), passing on the server version its answer carries. */
+function temporalReadinessNotingVersion(client: Client, note: (version: string | undefined) => void): ReadinessCheck {
+  return {
+    name: 'temporal',
+    check: async () => note((await client.connection.workflowService.getSystemInfo({})).serverVersion ?? undefined),
+  };
 }
 
 function failing(name: string, error: string): ReadinessCheck {
