@@ -1,10 +1,10 @@
 import type { CrawlerTask, CrawlerTaskStatus } from '../domain/store/crawler-tasks';
 import { CRAWLER_TASK_STATUS_NAMES } from '../domain/store/crawler-tasks';
-import type { GeneratorRun } from '../domain/store/generator-logs';
+import { GeneratorLogStatus, type GeneratorRun } from '../domain/store/generator-logs';
 import { GENERATOR_STATUS_NAMES, type Generator } from '../domain/store/generators';
 import type { ErrorLogDocument, FailureLogDocument } from '../domain/store/ingest-logs';
 import type { IngestRunDocument } from '../domain/store/ingest-runs';
-import type { Job } from '../domain/store/jobs';
+import { JobStatus, type Job } from '../domain/store/jobs';
 import type { TemporalLinks } from './links';
 
 /** JSON shapes of the HTTP API: ids as hex strings, dates as ISO strings, Temporal links beside. */
@@ -16,7 +16,7 @@ export function jobView(job: Job, links: TemporalLinks, taskCounts?: Record<Craw
     name: job.name,
     info: job.info,
     customer: job.customer,
-    status: job.status === 1 ? 'on' : 'off',
+    status: job.status === JobStatus.On ? 'on' : 'off',
     addedAt: job.addedAt.toISOString(),
     uriRules: job.uriRules,
     ...(taskCounts ? { tasks: statusCounts(taskCounts) } : {}),
@@ -67,7 +67,7 @@ export function runView(run: GeneratorRun, links: TemporalLinks) {
   return {
     id: run.id.toHexString(),
     generator: run.generator.toHexString(),
-    status: run.status === 2 ? 'succeeded' : run.status === 1 ? 'failed' : 'unknown',
+    status: run.status === GeneratorLogStatus.Succeeded ? 'succeeded' : run.status === GeneratorLogStatus.Failed ? 'failed' : 'unknown',
     failedReason: run.failedReason,
     contentBytes: run.contentBytes,
     spendMsecs: run.spendMsecs,

@@ -47,8 +47,9 @@ export function registerJobRoutes(app: FastifyInstance, { store, links, schedule
     const job = await findJob(store, request.params.job);
     const wanted = request.body?.status;
     if (wanted !== 'on' && wanted !== 'off') throw new HttpProblem(400, 'bad_request', 'status: "on" or "off"');
-    await store.jobs.setStatus(job.id, wanted === 'on' ? JobStatus.On : JobStatus.Off);
+    const status = wanted === 'on' ? JobStatus.On : JobStatus.Off;
+    await store.jobs.setStatus(job.id, status);
     const warnings = schedules ? await schedules.syncJob(job.id) : [];
-    return { job: jobView((await store.jobs.get(job.id))!, links), warnings };
+    return { job: jobView({ ...job, status }, links), warnings };
   });
 }
