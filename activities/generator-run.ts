@@ -5,7 +5,7 @@ import type { GeneratorRunStateRepository } from '../domain/generators/run-state
 import { createUriSink, type UriCounts } from '../domain/generators/uri-sink';
 import type { Logger } from '../domain/logging/logger';
 import { sandboxLimits, type SandboxLimits } from '../domain/sandbox/limits';
-import { runSandboxedScript, ScriptOutcome, type SandboxMode, type ScriptResult } from '../domain/sandbox/run-script';
+import { runSandboxedScript, scriptNotRun, ScriptOutcome, type SandboxMode, type ScriptResult } from '../domain/sandbox/run-script';
 import { detectScriptLanguage, UnsupportedScriptError } from '../domain/sandbox/script-language';
 import { GeneratorLogStatus } from '../domain/store/generator-logs';
 import { LogSource } from '../domain/store/ingest-logs';
@@ -149,7 +149,7 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
           await writeRunLog(failedAttempt(error, Date.now() - started)).catch(() => undefined);
           throw error;
         }
-        result = notRun(error.message, Date.now() - started);
+        result = scriptNotRun(error.message, Date.now() - started);
       } finally {
         clearInterval(ticker);
       }
@@ -230,7 +230,7 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
         const reason = `attempt ${info.attempt} stopped: ${(error as Error).message}; Temporal retries the run`;
         return {
           summary: { ...named, jobName: job!.name, outcome: GeneratorRunOutcome.Failed, ...counts, noNewUris: false, durationMs, reason },
-          result: notRun(reason, durationMs),
+          result: scriptNotRun(reason, durationMs),
           counts,
           urisNewBefore,
         };
@@ -245,21 +245,6 @@ export type GeneratorRunActivities = ReturnType<typeof createGeneratorRunActivit
 function wallTimeSeconds(generatorSeconds: number, startToCloseMs: number | undefined): number {
   const ceiling = startToCloseMs ? Math.max(1, Math.floor(startToCloseMs / 1000) - 60) : generatorSeconds;
   return Math.max(1, Math.min(generatorSeconds, ceiling));
-}
-
-function notRun(reason: string, durationMs: number): ScriptResult {
-  return {
-    outcome: ScriptOutcome.NotStarted,
-    reason,
-    exitCode: null,
-    signal: null,
-    stderr: '',
-    stderrBytes: 0,
-    stdoutBytes: 0,
-    stdoutLines: 0,
-    durationMs,
-    sandbox: 'none',
-  };
 }
 
 /** The run log's failed_reason: what ended the run, then the end of its stderr. */

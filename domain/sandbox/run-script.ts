@@ -67,6 +67,22 @@ export interface ScriptResult {
   sandboxNote?: string;
 }
 
+/** The result of a script that never ran (no sandbox, no output), for `reason`. */
+export function scriptNotRun(reason: string, durationMs: number): ScriptResult {
+  return {
+    outcome: ScriptOutcome.NotStarted,
+    reason,
+    exitCode: null,
+    signal: null,
+    stderr: '',
+    stderrBytes: 0,
+    stdoutBytes: 0,
+    stdoutLines: 0,
+    durationMs,
+    sandbox: 'none',
+  };
+}
+
 /** Grace for stdio to close after the process exits (a leftover child may hold the pipe). */
 const CLOSE_GRACE_MS = 2000;
 
@@ -81,15 +97,7 @@ const CLOSE_GRACE_MS = 2000;
  */
 export async function runSandboxedScript(options: RunScriptOptions): Promise<ScriptResult> {
   const started = Date.now();
-  const base = { exitCode: null, signal: null, stderr: '', stderrBytes: 0, stdoutBytes: 0, stdoutLines: 0 };
-  const notStarted = (reason: string, sandbox: ScriptResult['sandbox'] = 'none', sandboxNote?: string): ScriptResult => ({
-    ...base,
-    outcome: ScriptOutcome.NotStarted,
-    reason,
-    durationMs: Date.now() - started,
-    sandbox,
-    ...(sandboxNote ? { sandboxNote } : {}),
-  });
+  const notStarted = (reason: string): ScriptResult => scriptNotRun(reason, Date.now() - started);
   if (options.signal?.aborted) return { ...notStarted('cancelled before it started'), outcome: ScriptOutcome.Cancelled };
 
   let identity: SandboxIdentity | undefined;
