@@ -11,6 +11,7 @@ import { GeneratorLogStatus } from '../domain/store/generator-logs';
 import { LogSource } from '../domain/store/ingest-logs';
 import { JobStatus } from '../domain/store/jobs';
 import type { Store } from '../domain/store/store';
+import { metrics } from '../domain/metrics/metrics';
 
 export interface GeneratorRunDeps {
   store: Pick<Store, 'generators' | 'jobs' | 'tasks' | 'generatorLogs' | 'logs'>;
@@ -185,6 +186,12 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
         workflowId,
       });
       logger.info({ outcome: summary.outcome, new: urisNew, duplicate, invalid: counts.invalid, durationMs: result.durationMs }, 'generator run finished');
+      const runOutcome = metricOutcome(result.outcome, urisNew);
+      metrics.generatorRuns.inc({ outcome: runOutcome });
+      metrics.generatorRunDuration.observe({ outcome: runOutcome }, result.durationMs / 1000);
+      metrics.generatorUris.inc({ outcome: 'accepted' }, counts.new);
+      metrics.generatorUris.inc({ outcome: 'duplicate' }, counts.duplicate);
+      metrics.generatorUris.inc({ outcome: 'invalid' }, counts.invalid);
       if (result.outcome === ScriptOutcome.Cancelled && context.cancellationSignal.aborted) {
         throw new CancelledFailure('the generator run was cancelled; its run log says so');
       }
@@ -251,4 +258,12 @@ function wallTimeSeconds(generatorSeconds: number, startToCloseMs: number | unde
 function failedReason(result: ScriptResult): string {
   const stderr = result.stderr.trim();
   return stderr === '' ? result.reason : `${result.reason}\n--- stderr ---\n${stderr.slice(-MAX_STDERR_IN_REASON)}`;
+}
+
+/** The run's outcome as `crawlflow_generator_runs_total` labels it. */
+function metricOutcome(outcome: ScriptOutcome, urisNew: number): 'ok' | 'no_uris' | 'failed' | 'timed_out' | 'killed' {
+  if (outcome === ScriptOutcome.Succeeded) return urisNew === 0 ? 'no_uris' : 'ok';
+  if (outcome === ScriptOutcome.TimedOut) return 'timed_out';
+  if (outcome === ScriptOutcome.Cancelled) return 'killed';
+  return 'failed';
 }

@@ -12,6 +12,7 @@ import { MAX_URI_CHARS, UriRejection } from '../uris/validate';
 import { IngestInputError, InputProblem } from './errors';
 import type { InputLine, LineSource } from './line-sources';
 import { emptyCounts, RECEIPT_INPUT_CHARS, type IngestProgress, type IngestReceipt, type ReceiptLine } from './receipt';
+import { metrics } from '../metrics/metrics';
 
 export interface IngestLinesOptions {
   job: Job;
@@ -67,6 +68,7 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
 
   const emit = (entry: ReceiptLine) => {
     counts[entry.outcome]++;
+    metrics.urisIngested.inc({ outcome: entry.outcome });
     if (receiptLines.length < maxReceiptLines) receiptLines.push(entry);
     else linesTruncated = true;
     options.onLine?.(entry);

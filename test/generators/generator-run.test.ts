@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ObjectId } from 'mongodb';
 import { createGeneratorRunActivities, type GeneratorRunSummary } from '../../activities/generator-run';
+import { metrics } from '../../domain/metrics/metrics';
 import { Collection } from '../../domain/store/collections';
 import { CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
 import { GeneratorLogStatus } from '../../domain/store/generator-logs';
@@ -68,6 +69,23 @@ describe('generator runs (real Temporal, MongoDB-compatible store and sandbox)',
     assert.deepEqual(alerts.map((alert) => alert.kind), ['generator_no_uris']);
     assert.match(alerts[0]?.summary ?? '', /stored no new URI \(4 duplicate, 2 invalid\)/);
     assert.equal((await h.runState.get(generator.id))?.runs, 2);
+  });
+
+  it('counts runs by outcome and the URIs they printed on /metrics', async () => {
+    const value = async (metric: typeof metrics.generatorRuns, outcome: string) =>
+      (await metric.get()).values.find((entry) => entry.labels.outcome === outcome)?.value ?? 0;
+    const before = {
+      ok: await value(metrics.generatorRuns, 'ok'),
+      failed: await value(metrics.generatorRuns, 'failed'),
+      accepted: await value(metrics.generatorUris, 'accepted'),
+      invalid: await value(metrics.generatorUris, 'invalid'),
+    };
+    await h.run((await h.createGenerator('print("https://metrics.example/1")\nprint("https://metrics.example/2")\nprint("garbage")')).id.toHexString());
+    await h.run((await h.createGenerator('import sys\nsys.exit(1)')).id.toHexString());
+    assert.equal((await value(metrics.generatorRuns, 'ok')) - before.ok, 1);
+    assert.equal((await value(metrics.generatorRuns, 'failed')) - before.failed, 1);
+    assert.equal((await value(metrics.generatorUris, 'accepted')) - before.accepted, 2);
+    assert.equal((await value(metrics.generatorUris, 'invalid')) - before.invalid, 1);
   });
 
   it('a script that exits 1 is a failed run: its log says why, with stderr, and an alert is raised', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import iconv from 'iconv-lite';
+import { metrics } from '../../domain/metrics/metrics';
 import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
 import { ensureIndexes } from '../../domain/mongo/indexes';
 import { IngestInputError, IngestSaveError, InputProblem } from '../../domain/ingest/errors';
@@ -201,6 +202,16 @@ describe('ingest (seed data_preprocess) against the MongoDB wire-protocol server
     await rejects(ingest.submitUris({ job: 'old', uris: ['http://a.example/'] }), InputProblem.JobDisabled, /job "old" is disabled/);
     await rejects(ingest.submitUris({ job: 'news', uris: ['', '  '] }), InputProblem.Empty, /no URIs given/);
     await assertNothingWritten();
+  });
+
+  it('counts each URI on /metrics by outcome', async () => {
+    const count = async (outcome: string) =>
+      (await metrics.urisIngested.get()).values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
+    const before = { accepted: await count('accepted'), duplicate: await count('duplicate'), invalid: await count('invalid') };
+    await ingest.submitUris({ job: 'news', uris: ['http://metrics.example/a', 'http://metrics.example/a', 'not a url'] });
+    assert.equal((await count('accepted')) - before.accepted, 1);
+    assert.equal((await count('duplicate')) - before.duplicate, 1);
+    assert.equal((await count('invalid')) - before.invalid, 1);
   });
 
   it('takes typed URIs: an 8001-character one goes to the error log and the receipt names its line', async () => {
