@@ -14,6 +14,7 @@ const ALERT_KIND_BY_STEP = {
   fetch: AlertKind.FetchFailed,
   tag: AlertKind.TagFailed,
   publish: AlertKind.PublishFailed,
+  task_progress: AlertKind.MessageFailed,
   bridge: AlertKind.DeadLetter,
 } as const;
 

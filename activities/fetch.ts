@@ -97,6 +97,7 @@ const FETCH_OUTCOME: Record<FetchErrorType, string> = {
   TooManyRedirects: 'http_error',
   FetchTimeout: 'timeout',
   NetworkError: 'network_error',
+  HostNotFound: 'network_error',
   FetchCancelled: 'network_error',
 };
 

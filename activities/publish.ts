@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../common/error-types';
 import type { PublishRequest, PublishResult } from '../common/pipeline';
 import type { TaggedProducer } from '../domain/kafka/tagged-producer';
 import type { PayloadStore } from '../domain/payloads/payload-store';
@@ -31,7 +32,7 @@ export function createPublishActivities(deps: PublishActivityDeps) {
             );
             return { request, output };
           } catch (error) {
-            if (error instanceof OutputTooLargeError) throw ApplicationFailure.nonRetryable(error.message, 'OutputTooLarge');
+            if (error instanceof OutputTooLargeError) throw ApplicationFailure.nonRetryable(error.message, ErrorType.OutputTooLarge);
             throw error;
           }
         }),

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../common/error-types';
 import type { TagRequest, TagResult } from '../common/pipeline';
 import { metrics } from '../domain/metrics/metrics';
 import type { PayloadStore } from '../domain/payloads/payload-store';
@@ -30,7 +31,7 @@ export function createTagActivities(deps: TagActivityDeps) {
         return outcomes.map((outcome) => ({ ...outcome, taggerVersion: deps.engine.engineVersion }));
       } catch (error) {
         if (error instanceof UntaggableMessageError) {
-          throw ApplicationFailure.nonRetryable(error.message, 'UntaggableMessage', { index: error.index });
+          throw ApplicationFailure.nonRetryable(error.message, ErrorType.UntaggableMessage, { index: error.index });
         }
         throw error;
       }
@@ -41,7 +42,7 @@ export function createTagActivities(deps: TagActivityDeps) {
 function parseMessage(json: string): Record<string, unknown> {
   const value: unknown = JSON.parse(json);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw ApplicationFailure.nonRetryable('the message is not a JSON object', 'UntaggableMessage');
+    throw ApplicationFailure.nonRetryable('the message is not a JSON object', ErrorType.UntaggableMessage);
   }
   return value as Record<string, unknown>;
 }

@@ -30,7 +30,14 @@ export const Outcome = {
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
-export const FailureStep = { Fetch: 'fetch', Tag: 'tag', Publish: 'publish', Bridge: 'bridge' } as const;
+export const FailureStep = {
+  Fetch: 'fetch',
+  Tag: 'tag',
+  Publish: 'publish',
+  /** A crawler task's status or URI log could not be written; the message itself went on. */
+  TaskProgress: 'task_progress',
+  Bridge: 'bridge',
+} as const;
 export type FailureStep = (typeof FailureStep)[keyof typeof FailureStep];
 
 export interface FetchRequest {

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
 import type { GeneratorRunActivities, GeneratorRunSummary } from '../activities/generator-run';
+import { ErrorType } from '../common/error-types';
 import { SearchAttributeKeys } from '../common/search-attributes';
 import type { AlertKind } from '../domain/alerts/alert-repository';
 
@@ -60,7 +61,7 @@ export async function generatorRunWorkflow(input: GeneratorRunInput): Promise<Ge
       detail: { generatorId: input.generatorId, trigger: input.trigger, error: message },
       workflowId,
     });
-    throw ApplicationFailure.nonRetryable(`generator run failed: ${message}`, 'GeneratorRunFailed');
+    throw ApplicationFailure.nonRetryable(`generator run failed: ${message}`, ErrorType.GeneratorRunFailed);
   }
 
   upsertSearchAttributes([

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  isCancellation,
   proxyActivities,
   upsertSearchAttributes,
   workflowInfo,
@@ -10,6 +11,7 @@ import type { FetchActivities } from '../activities/fetch';
 import type { PublishActivities } from '../activities/publish';
 import type { TagActivities } from '../activities/tag';
 import type { TaskProgress, TaskProgressActivities } from '../activities/task-progress';
+import { ErrorType } from '../common/error-types';
 import { isLinkMessage } from '../common/messages';
 import {
   FailureStep,
@@ -36,18 +38,36 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     // One attempt may take the whole spider timeout; allow some slack for extraction and storage.
     startToCloseTimeout: `${settings.fetchTimeoutSeconds + 15}s`,
     heartbeatTimeout: '20s',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: settings.fetchMaxAttempts },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: settings.fetchMaxAttempts,
+      nonRetryableErrorTypes: [ErrorType.MissingPayload],
+    },
   });
   const { tagMessages } = proxyActivities<TagActivities>({
     taskQueue: settings.taskQueues.cpu,
     // Tagging one (capped) message takes milliseconds: a worker that died is noticed fast.
     startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['UntaggableMessage'] },
+    retry: {
+      initialInterval: '1s',
+      maximumInterval: '30s',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: [ErrorType.UntaggableMessage, ErrorType.MissingPayload],
+    },
   });
   const { publishTagged } = proxyActivities<PublishActivities>({
     taskQueue: settings.taskQueues.io,
     startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: 10,
+      // A claim check that is gone stays gone: retrying only delays the failure record.
+      nonRetryableErrorTypes: [ErrorType.MissingPayload],
+    },
   });
   const { recordFailure, finishReplay } = proxyActivities<FailureActivities>({
     taskQueue: settings.taskQueues.io,
@@ -61,12 +81,6 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20 },
   });
-  // Messages that stand for a crawler task (seed 001) keep its status and URI log current.
-  const taskId = envelope.summary.taskId;
-  const progress = async (step: DistributiveOmit<TaskProgress, 'taskId'>) => {
-    if (taskId !== undefined) await recordTaskProgress({ taskId, ...step } as TaskProgress);
-  };
-
   const fail = async (step: FailureStep, errorType: string, message: string) => {
     await recordFailure({
       workflowId,
@@ -81,6 +95,22 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   const finish = async (outcome: Outcome, error?: string) => {
     upsertSearchAttributes([{ key: SearchAttributeKeys.outcome, value: outcome }]);
     if (input.replayOf) await finishReplay({ replayOf: input.replayOf, workflowId, outcome, ...(error ? { error } : {}) });
+  };
+
+  // Messages that stand for a crawler task (seed 001) keep its status and URI log current.
+  // That bookkeeping never stops the message: when MongoDB stays away past the retries, the
+  // failure is recorded and alerted (recordFailure waits for MongoDB itself) and the message
+  // goes on to be tagged and published.
+  const taskId = envelope.summary.taskId;
+  const progress = async (step: DistributiveOmit<TaskProgress, 'taskId'>) => {
+    if (taskId === undefined) return;
+    try {
+      await recordTaskProgress({ taskId, ...step } as TaskProgress);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const { type, message } = describeFailure(error);
+      await fail(FailureStep.TaskProgress, type, `crawler task ${taskId}: step "${step.step}" not recorded: ${message}`);
+    }
   };
 
   // 1. Fetch
@@ -111,14 +141,14 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   let tagging: TagResult;
   try {
     const [result] = await tagMessages([{ envelope, ...(page ? { text: page.text } : {}) }]);
-    if (!result) throw ApplicationFailure.nonRetryable('the tagger returned no result', 'TaggerContract');
+    if (!result) throw ApplicationFailure.nonRetryable('the tagger returned no result', ErrorType.TaggerContract);
     tagging = result;
   } catch (error) {
     const { type, message } = describeFailure(error);
     await progress({ step: 'tag_failed' });
     await fail(FailureStep.Tag, type, message);
     await finish(Outcome.TagFailed, message);
-    throw ApplicationFailure.nonRetryable(`tagging failed: ${message}`, 'TagFailed');
+    throw ApplicationFailure.nonRetryable(`tagging failed: ${message}`, ErrorType.TagFailed);
   }
   const tagMs = Date.now() - tagStarted;
   // A task whose page could not be fetched stays "download failed": its tags say little.
@@ -151,7 +181,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     const { type, message } = describeFailure(error);
     await fail(FailureStep.Publish, type, message);
     await finish(Outcome.PublishFailed, message);
-    throw ApplicationFailure.nonRetryable(`publishing failed: ${message}`, 'PublishFailed');
+    throw ApplicationFailure.nonRetryable(`publishing failed: ${message}`, ErrorType.PublishFailed);
   }
 }
 

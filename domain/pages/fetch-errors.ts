@@ -12,6 +12,12 @@ export const FetchErrorType = {
   TooManyRedirects: 'TooManyRedirects',
   Timeout: 'FetchTimeout',
   Network: 'NetworkError',
+  /**
+   * The name does not resolve (ENOTFOUND: the DNS answered "no such host"). Not retried: the
+   * answer will not change seconds later. A resolver that did not answer is EAI_AGAIN, a
+   * NetworkError, and is retried.
+   */
+  HostNotFound: 'HostNotFound',
   Cancelled: 'FetchCancelled',
 } as const;
 export type FetchErrorType = (typeof FetchErrorType)[keyof typeof FetchErrorType];

@@ -166,6 +166,6 @@ function classify(error: unknown, url: string, deadline: AbortSignal, cancel?: A
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new FetchError(FetchErrorType.Timeout, 'fetch timed out', { url });
   }
-  if (code === 'ENOTFOUND') return new FetchError(FetchErrorType.Network, `host not found: ${err.message}`, { url });
+  if (code === 'ENOTFOUND') return new FetchError(FetchErrorType.HostNotFound, `host not found: ${err.message}`, { url });
   return new FetchError(FetchErrorType.Network, `${code ?? 'network error'}: ${err.message}`, { url });
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { Binary, type Db, type IndexDescription } from 'mongodb';
+import { ErrorType } from '../../common/error-types';
 import type { StoredText } from '../../common/messages';
 
 const gzipAsync = promisify(gzip);
@@ -22,7 +23,8 @@ interface PayloadDocument {
 
 /** A claim check pointed at a payload that is not in the store (pruned or never written). */
 export class MissingPayloadError extends Error {
-  override readonly name = 'MissingPayloadError';
+  // Temporal takes the name as the failure type: the message workflow does not retry it.
+  override readonly name = ErrorType.MissingPayload;
   constructor(readonly ref: string) {
     super(`payload ${ref} is not in MongoDB collection "${PAYLOAD_COLLECTION}"`);
   }

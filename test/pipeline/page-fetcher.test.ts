@@ -74,6 +74,20 @@ describe('page fetcher (undici, against a real local HTTP server)', () => {
     assert.deepEqual([pdf.type, pdf.retryable], [FetchErrorType.NotHtml, false]);
   });
 
+  it('classifies a host name that does not resolve (ENOTFOUND) as permanent, guarded or not', async () => {
+    const guarded = createPageFetcher({ ...base, allowPrivateNetworks: false });
+    try {
+      // `.invalid` never resolves (RFC 2606).
+      for (const client of [fetcher, guarded]) {
+        const error = await fetchError(client.fetchPage('http://no-such-host.crawlflow.invalid/'));
+        assert.deepEqual([error.type, error.retryable], [FetchErrorType.HostNotFound, false]);
+        assert.match(error.message, /host not found/);
+      }
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('times out a page that does not answer in time (retryable)', async () => {
     const error = await fetchError(fetcher.fetchPage(`${server.url}/slow`));
     assert.deepEqual([error.type, error.retryable], [FetchErrorType.Timeout, true]);
