@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -237,47 +237,90 @@ logger.apache.name = org.apache.kafka
 logger.apache.level = warn
 `;
 
+/**
+ * crawlflow's patch to FerretDB's SQLite backend (docs/data-model.md, "FerretDB, patched"):
+ * filters on `_id` — equality, `$in`, ObjectId ranges, in any filter — are answered from the
+ * unique `_id` index, and a find sorted by `_id` over an ObjectId range streams in index order.
+ * Stock 1.24.2 compares an expression the index does not cover, so every query scanned.
+ */
+export const FERRETDB_PATCH_FILE = join(__dirname, 'patches', `ferretdb-${FERRETDB_VERSION}-id-pushdown.patch`);
+
+/** Names a build by its patch: a changed patch is a new binary, so every machine rebuilds. */
+export function ferretdbPatchId(): string {
+  return createHash('sha256').update(readFileSync(FERRETDB_PATCH_FILE)).digest('hex').slice(0, 12);
+}
+
+/** The version the patched server reports (`buildInfo.ferretdbVersion`). */
+export function ferretdbBuildVersion(): string {
+  return `${FERRETDB_VERSION}-crawlflow.${ferretdbPatchId()}`;
+}
+
+export function ferretdbBinary(paths: StackPaths, build: 'patched' | 'stock' = 'patched'): string {
+  return join(paths.bin, build === 'patched' ? `ferretdb-${ferretdbBuildVersion()}` : `ferretdb-${FERRETDB_VERSION}-stock`);
+}
+
+/**
+ * Builds FerretDB from its module source, patched (what the stack runs) or stock (the
+ * baseline of `npm run bench:store`). Only the Go module proxy is needed.
+ */
+export async function buildFerretdb(paths: StackPaths, build: 'patched' | 'stock' = 'patched'): Promise<string> {
+  // `go install …/ferretdb@v1.24.2` fails here: it looks up the module's deprecation
+  // through the proxy's version list, which this network refuses. Building the module's
+  // source as the main module avoids that lookup, and FerretDB refuses to start unless
+  // build/version/version.txt names its version, which a module download lacks.
+  const json = await runCommand('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], {
+    env: goEnv(paths),
+    quiet: true,
+  });
+  const moduleDir = (JSON.parse(json) as { Dir: string }).Dir;
+  const version = build === 'patched' ? ferretdbBuildVersion() : FERRETDB_VERSION;
+  const source = join(paths.src, `ferretdb-${build === 'patched' ? version : `${version}-stock`}`);
+  rmSync(source, { recursive: true, force: true });
+  cpSync(moduleDir, source, { recursive: true });
+  makeWritable(source);
+  if (build === 'patched') {
+    // GIT_CEILING_DIRECTORIES: apply to this directory even when the stack home lies inside a repository.
+    await runCommand('git', ['apply', '--whitespace=nowarn', FERRETDB_PATCH_FILE], {
+      cwd: source,
+      env: { ...process.env, GIT_CEILING_DIRECTORIES: paths.src },
+    });
+  }
+  writeFileSync(join(source, 'build', 'version', 'version.txt'), `${version}\n`);
+  mkdirSync(paths.bin, { recursive: true });
+  const binary = ferretdbBinary(paths, build);
+  await runCommand('go', ['build', '-o', binary, './cmd/ferretdb'], { cwd: source, env: goEnv(paths) });
+  return binary;
+}
+
+/** The arguments that run FerretDB on SQLite files in `dataDir`, listening on `address`. */
+export function ferretdbArgs(dataDir: string, address: string): string[] {
+  return [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dataDir}/`,
+    `--state-dir=${dataDir}`,
+    `--listen-addr=${address}`,
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+  ];
+}
+
 function mongo(paths: StackPaths): StackService {
-  const binary = join(paths.bin, 'ferretdb');
+  const binary = ferretdbBinary(paths);
+  // The data directory is the stock build's: the patch changes queries, not the SQLite schema.
   const dataDir = join(paths.data, 'ferretdb');
   return {
     name: 'mongodb',
-    endpoints: [`mongodb://${HOST}:27017 (FerretDB ${FERRETDB_VERSION}, SQLite)`],
+    endpoints: [`mongodb://${HOST}:27017 (FerretDB ${ferretdbBuildVersion()}, SQLite)`],
     port: { host: HOST, port: 27017 },
     startTimeoutMs: 60_000,
     installed: () => existsSync(binary),
     async install() {
-      // `go install …/ferretdb@v1.24.2` fails here: it looks up the module's deprecation
-      // through the proxy's version list, which this network refuses. Building the module's
-      // source as the main module avoids that lookup, and FerretDB refuses to start unless
-      // build/version/version.txt names its version, which a module download lacks.
-      const json = await runCommand('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], {
-        env: goEnv(paths),
-        quiet: true,
-      });
-      const moduleDir = (JSON.parse(json) as { Dir: string }).Dir;
-      const source = join(paths.src, `ferretdb-${FERRETDB_VERSION}`);
-      rmSync(source, { recursive: true, force: true });
-      cpSync(moduleDir, source, { recursive: true });
-      makeWritable(source);
-      writeFileSync(join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-      mkdirSync(paths.bin, { recursive: true });
-      await runCommand('go', ['build', '-o', binary, './cmd/ferretdb'], { cwd: source, env: goEnv(paths) });
+      await buildFerretdb(paths);
     },
     start() {
       mkdirSync(dataDir, { recursive: true });
-      return startDetached(paths, 'mongodb', {
-        command: binary,
-        args: [
-          '--handler=sqlite',
-          `--sqlite-url=file:${dataDir}/`,
-          `--state-dir=${dataDir}`,
-          `--listen-addr=${HOST}:27017`,
-          '--debug-addr=-',
-          '--telemetry=disable',
-          '--log-level=warn',
-        ],
-      });
+      return startDetached(paths, 'mongodb', { command: binary, args: ferretdbArgs(dataDir, `${HOST}:27017`) });
     },
     async ready() {
       if (!(await portOpen(HOST, 27017))) return false;
@@ -290,7 +333,28 @@ function mongo(paths: StackPaths): StackService {
         await client.close();
       }
     },
+    async afterReady() {
+      // A server started before the patch changed keeps running the old build until restarted.
+      const running = await runningFerretdbVersion(`mongodb://${HOST}:27017`);
+      if (running !== ferretdbBuildVersion()) {
+        process.stderr.write(
+          `[stack] mongodb runs FerretDB ${running ?? '(unknown)'}, not this build ${ferretdbBuildVersion()}: ` +
+            'restart it with `npm run stack -- down mongodb && npm run stack -- up mongodb`\n',
+        );
+      }
+    },
   };
+}
+
+/** `buildInfo.ferretdbVersion` of the server at `uri` (undefined for real MongoDB). */
+export async function runningFerretdbVersion(uri: string): Promise<string | undefined> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 2000 });
+  try {
+    const info = await client.db('admin').command({ buildInfo: 1 });
+    return typeof info.ferretdbVersion === 'string' ? info.ferretdbVersion : undefined;
+  } finally {
+    await client.close();
+  }
 }
 
 function makeWritable(dir: string): void {
