@@ -3,12 +3,19 @@
  * consume → fetch → tag → produce loop doing the same work on the same stack in the same run,
  * plus the Temporal dev server alone (empty workflows) to show its ceiling.
  *
- *   npm run bench:pipeline -- [--messages 600] [--rate-seconds 20]
+ *   npm run bench:pipeline -- [--messages 600] [--rate-seconds 20] [--modes empty,plain,message,batch]
+ *                             [--own-server [--server-flag KEY=VALUE…] [--drop-server-flag KEY…] [--sqlite-pragma P=V…]]
+ *                             [--batch-size 64] [--batch-wait-ms 200]
  *
- * Needs the local stack (`npm run stack -- up`). Results go to stdout as a table; record
- * them in docs/pipeline.md with the machine they ran on.
+ * Each pipeline mode runs all messages at once (its maximum), then at half that rate (its
+ * latency), and the histories of a sample of its runs are counted (events and server tasks
+ * per message). `--own-server` runs the Temporal modes against a throw-away dev server with the
+ * stack's flags as changed by `--server-flag` / `--drop-server-flag` / `--sqlite-pragma`, so
+ * one server setting is measured without restarting the shared one. Needs the local stack.
+ * Results go to stdout as a table; the last line is a JSON summary. Record them in
+ * docs/pipeline.md with the machine they ran on.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeHtml } from '../domain/pages/decode-html';
@@ -18,12 +25,49 @@ import { createTaggingEngine } from '../domain/tagging';
 import { startPipelineHarness, type PipelineHarness } from '../test/support/pipeline-harness';
 import { startSpiderServer, type SpiderServer } from '../test/support/spider-server';
 import { requireStack, uniqueName } from '../test/support/stack';
+import { startThrowawayDevServer, type ThrowawayDevServer } from '../test/support/throwaway-dev-server';
 
 const { values } = parseArgs({
-  options: { messages: { type: 'string', default: '600' }, 'rate-seconds': { type: 'string', default: '20' } },
+  options: {
+    messages: { type: 'string', default: '600' },
+    'rate-seconds': { type: 'string', default: '20' },
+    modes: { type: 'string', default: 'empty,plain,message' },
+    'own-server': { type: 'boolean', default: false },
+    'server-flag': { type: 'string', multiple: true, default: [] },
+    'drop-server-flag': { type: 'string', multiple: true, default: [] },
+    'sqlite-pragma': { type: 'string', multiple: true },
+    'batch-size': { type: 'string', default: '64' },
+    'batch-wait-ms': { type: 'string', default: '200' },
+    'history-sample': { type: 'string', default: '40' },
+  },
 });
-const N = Number(values.messages);
-const RATE_SECONDS = Number(values['rate-seconds']);
+const N = positive('messages');
+const RATE_SECONDS = positive('rate-seconds');
+const HISTORY_SAMPLE = positive('history-sample');
+const PIPELINE_MODES = ['message', 'batch'] as const;
+type PipelineMode = (typeof PIPELINE_MODES)[number];
+const ALL_MODES = ['empty', 'plain', ...PIPELINE_MODES] as const;
+const MODES = values.modes.split(',').map((mode) => mode.trim());
+for (const mode of MODES) {
+  if (!(ALL_MODES as readonly string[]).includes(mode)) throw new Error(`--modes: unknown mode "${mode}" (known: ${ALL_MODES.join(', ')})`);
+}
+
+function positive(option: 'messages' | 'rate-seconds' | 'history-sample' | 'batch-size' | 'batch-wait-ms'): number {
+  const value = Number(values[option]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${option} must be a positive number, got "${values[option]}"`);
+  return value;
+}
+
+function serverFlags(): Record<string, string | undefined> {
+  const flags: Record<string, string | undefined> = {};
+  for (const flag of values['server-flag']) {
+    const at = flag.indexOf('=');
+    if (at <= 0) throw new Error(`--server-flag takes KEY=VALUE, got "${flag}"`);
+    flags[flag.slice(0, at)] = flag.slice(at + 1);
+  }
+  for (const key of values['drop-server-flag']) flags[key] = undefined;
+  return flags;
+}
 
 interface Measured {
   name: string;
@@ -32,6 +76,16 @@ interface Measured {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+}
+
+/** What the server stores and hands out per message, counted from run histories. */
+interface HistoryCounts {
+  runs: number;
+  messages: number;
+  eventsPerMessage: number;
+  workflowTasksPerMessage: number;
+  activityTasksPerMessage: number;
+  localActivitiesPerMessage: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -65,29 +119,66 @@ async function drive(
     }
   }
   const deadline = Date.now() + 600_000;
-  while (arrived().size < messages.length && Date.now() < deadline) await sleep(50);
+  while ([...sentAt.keys()].some((id) => !arrived().has(id)) && Date.now() < deadline) await sleep(50);
   const arrivals = arrived();
   const latencies = [...sentAt.entries()].map(([id, sent]) => (arrivals.get(id) ?? Number.NaN) - sent).sort((a, b) => a - b);
-  const last = Math.max(...arrivals.values());
+  const last = Math.max(...[...sentAt.keys()].map((id) => arrivals.get(id) ?? Number.NaN));
   const seconds = (last - started) / 1000;
   return { name, messages: messages.length, seconds, perSecond: messages.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-async function temporalPipeline(harness: PipelineHarness, perSecond?: number): Promise<Measured> {
+/** Arrival time of every output key, from the harness's collector. */
+function watchArrivals(harness: PipelineHarness): { arrivals: Map<string, number>; stop(): void } {
   const arrivals = new Map<string, number>();
-  const seen = new Set<string>(harness.outputs.keys());
+  for (const key of harness.outputs.keys()) arrivals.set(key, 0);
   const poll = setInterval(() => {
-    for (const key of harness.outputs.keys()) if (!seen.has(key)) {
-      seen.add(key);
-      arrivals.set(key, Date.now());
-    }
+    for (const key of harness.outputs.keys()) if (!arrivals.has(key)) arrivals.set(key, Date.now());
   }, 5);
+  return { arrivals, stop: () => clearInterval(poll) };
+}
+
+async function pipelineRun(harness: PipelineHarness, mode: PipelineMode, count: number, perSecond?: number): Promise<{ measured: Measured; ids: string[] }> {
+  const watch = watchArrivals(harness);
   try {
-    const run = uniqueName('bench');
-    return await drive(perSecond ? `Temporal pipeline at ${perSecond.toFixed(1)}/s` : 'Temporal pipeline, all at once', (batch) => harness.produce(batch), () => arrivals, messagesFor(run, perSecond ? Math.round(perSecond * RATE_SECONDS) : N), perSecond);
+    const messages = messagesFor(uniqueName(`bench-${mode}`), count);
+    const name = perSecond ? `${mode} mode at ${perSecond.toFixed(1)}/s (half)` : `${mode} mode, all at once`;
+    const measured = await drive(name, (batch) => harness.produce(batch), () => watch.arrivals, messages, perSecond);
+    return { measured, ids: messages.map((message) => String(message.id)) };
   } finally {
-    clearInterval(poll);
+    watch.stop();
   }
+}
+
+/** Counts events and tasks in the histories of the runs that carried a sample of `ids`. */
+async function countHistories(harness: PipelineHarness, ids: string[]): Promise<HistoryCounts> {
+  const messagesPerRun = new Map<string, number>();
+  for (const id of ids) {
+    const workflowId = String(harness.outputs.get(id)?.value.crawlflow.workflowId ?? '');
+    if (workflowId) messagesPerRun.set(workflowId, (messagesPerRun.get(workflowId) ?? 0) + 1);
+  }
+  const sample = [...messagesPerRun.keys()].slice(0, HISTORY_SAMPLE);
+  const totals = { messages: 0, events: 0, workflowTasks: 0, activityTasks: 0, localActivities: 0 };
+  for (const workflowId of sample) {
+    const handle = harness.temporal.workflow.getHandle(workflowId);
+    await handle.result(); // the output is published before the run records its outcome and closes
+    const events = (await handle.fetchHistory()).events ?? [];
+    totals.messages += messagesPerRun.get(workflowId) ?? 0;
+    totals.events += events.length;
+    for (const event of events) {
+      if (event.workflowTaskScheduledEventAttributes) totals.workflowTasks++;
+      if (event.activityTaskScheduledEventAttributes) totals.activityTasks++;
+      if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') totals.localActivities++;
+    }
+  }
+  const per = (value: number) => (totals.messages ? value / totals.messages : Number.NaN);
+  return {
+    runs: sample.length,
+    messages: totals.messages,
+    eventsPerMessage: per(totals.events),
+    workflowTasksPerMessage: per(totals.workflowTasks),
+    activityTasksPerMessage: per(totals.activityTasks),
+    localActivitiesPerMessage: per(totals.localActivities),
+  };
 }
 
 /** The same work without Temporal: consume → fetch → tag → produce, 32 in flight. */
@@ -175,30 +266,108 @@ async function serverAlone(harness: PipelineHarness): Promise<Measured> {
   return { name: 'dev server alone (empty workflows)', messages: N, seconds, perSecond: N / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
+interface ModeResult {
+  max: Measured;
+  half: Measured;
+  histories: HistoryCounts;
+}
+
+async function measureMode(harness: PipelineHarness, mode: PipelineMode): Promise<ModeResult> {
+  // Warm up: the workflow bundle, connections, JIT.
+  await pipelineRun(harness, mode, 60, 20);
+  const max = await pipelineRun(harness, mode, N);
+  const histories = await countHistories(harness, max.ids);
+  const halfRate = max.measured.perSecond / 2;
+  const half = await pipelineRun(harness, mode, Math.max(20, Math.round(halfRate * RATE_SECONDS)), halfRate);
+  return { max: max.measured, half: half.measured, histories };
+}
+
+function harnessEnv(spider: SpiderServer, server: ThrowawayDevServer | undefined, mode: PipelineMode): Record<string, string> {
+  return {
+    SPIDER_API: spider.spiderUrl,
+    LOG_LEVEL: 'error',
+    ...(server ? { TEMPORAL_ADDRESS: server.address } : {}),
+    // Message mode is the default: passing nothing keeps the bench runnable on code without modes.
+    ...(mode === 'batch' ? { PIPELINE_MODE: 'batch', PIPELINE_BATCH_SIZE: values['batch-size'], PIPELINE_BATCH_WAIT_MS: values['batch-wait-ms'] } : {}),
+  };
+}
+
+const round = (value: number | undefined, digits = 1) => (value === undefined || !Number.isFinite(value) ? null : Number(value.toFixed(digits)));
+
 async function main(): Promise<void> {
   await requireStack();
   const spider = await startSpiderServer();
-  const harness = await startPipelineHarness({ env: { SPIDER_API: spider.spiderUrl, LOG_LEVEL: 'error' } });
+  const server = values['own-server']
+    ? await startThrowawayDevServer({ dynamicConfig: serverFlags(), ...(values['sqlite-pragma'] ? { sqlitePragmas: values['sqlite-pragma'] } : {}) })
+    : undefined;
   const rows: Measured[] = [];
+  const modes = new Map<PipelineMode, ModeResult>();
+  let plain: Measured | undefined;
+  let empty: Measured | undefined;
+  const load = loadavg()[0] ?? Number.NaN;
   try {
-    // Warm up: the workflow bundle, connections, JIT.
-    await temporalPipeline(harness, 20).catch(() => undefined);
-    rows.push(await serverAlone(harness));
-    const plain = await plainLoop(harness, spider);
-    rows.push(plain);
-    const temporal = await temporalPipeline(harness);
-    rows.push(temporal);
-    rows.push(await temporalPipeline(harness, temporal.perSecond / 2));
-    const cpu = cpus()[0]?.model ?? 'unknown CPU';
-    process.stdout.write(`\nmachine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
-    process.stdout.write(`messages per run: ${N} link messages (fetch via a local spider → tag → publish)\n\n`);
-    process.stdout.write('| run | messages | seconds | messages/s | p50 latency ms | p99 latency ms |\n| --- | --- | --- | --- | --- | --- |\n');
-    for (const row of rows) {
-      process.stdout.write(`| ${row.name} | ${row.messages} | ${row.seconds.toFixed(1)} | ${row.perSecond.toFixed(1)} | ${row.p50Ms.toFixed(0)} | ${row.p99Ms.toFixed(0)} |\n`);
+    for (const mode of MODES) {
+      if (mode === 'plain') {
+        const harness = await startPipelineHarness({ env: harnessEnv(spider, server, 'message'), workers: false, bridge: false });
+        try {
+          plain = await plainLoop(harness, spider);
+          rows.push(plain);
+        } finally {
+          await harness.close();
+        }
+        continue;
+      }
+      const pipelineMode: PipelineMode = mode === 'batch' ? 'batch' : 'message';
+      const harness = await startPipelineHarness({ env: harnessEnv(spider, server, pipelineMode) });
+      try {
+        if (mode === 'empty') {
+          empty = await serverAlone(harness);
+          rows.push(empty);
+          continue;
+        }
+        const result = await measureMode(harness, pipelineMode);
+        modes.set(pipelineMode, result);
+        rows.push(result.max, result.half);
+      } finally {
+        await harness.close();
+      }
     }
-    process.stdout.write(`\nTemporal pipeline / plain loop throughput: ${(temporal.perSecond / plain.perSecond).toFixed(3)}×\n`);
+    const cpu = cpus()[0]?.model ?? 'unknown CPU';
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    out(`\nmachine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${load.toFixed(1)} at start`);
+    out(`messages per run: ${N} link messages (fetch via a local spider → tag → publish)`);
+    out(`Temporal: ${server ? `throw-away dev server ${server.address}: ${server.args.filter((arg) => arg.includes('=') && !arg.startsWith('Crawlflow')).join(' ')}` : 'the stack’s dev server (127.0.0.1:7233)'}\n`);
+    out('| run | messages | seconds | messages/s | p50 latency ms | p99 latency ms |\n| --- | --- | --- | --- | --- | --- |');
+    for (const row of rows) {
+      out(`| ${row.name} | ${row.messages} | ${row.seconds.toFixed(1)} | ${row.perSecond.toFixed(1)} | ${row.p50Ms.toFixed(0)} | ${row.p99Ms.toFixed(0)} |`);
+    }
+    if (modes.size > 0) {
+      out('\n| mode | runs counted | messages | history events / message | workflow tasks / message | activity tasks / message | local activities / message |\n| --- | --- | --- | --- | --- | --- | --- |');
+      for (const [mode, { histories: h }] of modes) {
+        out(`| ${mode} | ${h.runs} | ${h.messages} | ${h.eventsPerMessage.toFixed(2)} | ${h.workflowTasksPerMessage.toFixed(2)} | ${h.activityTasksPerMessage.toFixed(2)} | ${h.localActivitiesPerMessage.toFixed(2)} |`);
+      }
+    }
+    const ratio = (mode: PipelineMode) => {
+      const measured = modes.get(mode)?.max.perSecond;
+      return measured !== undefined && plain ? round(measured / plain.perSecond, 3) : null;
+    };
+    const summary = {
+      plain: round(plain?.perSecond),
+      message: round(modes.get('message')?.max.perSecond),
+      batch: round(modes.get('batch')?.max.perSecond),
+      messageRatio: ratio('message'),
+      batchRatio: ratio('batch'),
+      p99HalfLoadMs: { message: round(modes.get('message')?.half.p99Ms, 0), batch: round(modes.get('batch')?.half.p99Ms, 0) },
+      emptyWorkflows: round(empty?.perSecond),
+      eventsPerMessage: { message: round(modes.get('message')?.histories.eventsPerMessage, 2), batch: round(modes.get('batch')?.histories.eventsPerMessage, 2) },
+      messages: N,
+      loadAverage: round(load),
+      server: server ? server.args.filter((arg) => arg.includes('=') && !arg.startsWith('Crawlflow')) : 'stack',
+    };
+    out('');
+    out(JSON.stringify(summary));
   } finally {
-    await harness.close();
+    await server?.close();
     await spider.close();
   }
 }

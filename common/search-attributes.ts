@@ -14,16 +14,21 @@ export const SearchAttributeName = {
   UrlHost: 'CrawlflowUrlHost',
   Outcome: 'CrawlflowOutcome',
   Generator: 'CrawlflowGenerator',
+  MessageIds: 'CrawlflowMessageIds',
 } as const;
 export type SearchAttributeName = (typeof SearchAttributeName)[keyof typeof SearchAttributeName];
 
-/** Every attribute is a Keyword: exact-match filters, which is what the UI needs. */
-export const SEARCH_ATTRIBUTE_TYPES: Readonly<Record<SearchAttributeName, 'Keyword'>> = {
+/**
+ * Exact-match filters, which is what the UI needs; a batch run lists the ids of its messages,
+ * so `CrawlflowMessageIds = "m1"` finds the run that carried m1.
+ */
+export const SEARCH_ATTRIBUTE_TYPES: Readonly<Record<SearchAttributeName, 'Keyword' | 'KeywordList'>> = {
   CrawlflowSource: 'Keyword',
   CrawlflowJob: 'Keyword',
   CrawlflowUrlHost: 'Keyword',
   CrawlflowOutcome: 'Keyword',
   CrawlflowGenerator: 'Keyword',
+  CrawlflowMessageIds: 'KeywordList',
 };
 
 /** Typed keys for client starts (`typedSearchAttributes`) and `upsertSearchAttributes` in workflows. */
@@ -33,4 +38,5 @@ export const SearchAttributeKeys = {
   urlHost: defineSearchAttributeKey(SearchAttributeName.UrlHost, SearchAttributeType.KEYWORD),
   outcome: defineSearchAttributeKey(SearchAttributeName.Outcome, SearchAttributeType.KEYWORD),
   generator: defineSearchAttributeKey(SearchAttributeName.Generator, SearchAttributeType.KEYWORD),
+  messageIds: defineSearchAttributeKey(SearchAttributeName.MessageIds, SearchAttributeType.KEYWORD_LIST),
 } as const;

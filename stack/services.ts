@@ -46,6 +46,62 @@ function goEnv(paths: StackPaths): NodeJS.ProcessEnv {
   return { ...process.env, GOBIN: paths.bin, GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' };
 }
 
+/**
+ * The dev server's SQLite pragmas. WAL with synchronous=NORMAL: commits survive a crash of the
+ * server process (runs survive a restart) without an fsync per write, which capped the server
+ * at a few workflows per second on our disks (docs/pipeline.md has the measurement).
+ */
+export const TEMPORAL_SQLITE_PRAGMAS: readonly string[] = ['journal_mode=wal', 'synchronous=normal'];
+
+/** Dynamic configuration of the dev server (docs/pipeline.md measures each value). */
+export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
+  // Task-queue priority (generator priorities) needs the new matcher on this server version.
+  'matching.useNewMatcher': 'true',
+  // One partition per task queue: the backlog is then served strictly by priority (with the
+  // default 4, each partition orders its own share), and one machine gains nothing from more.
+  'matching.numTaskqueueReadPartitions': '1',
+  'matching.numTaskqueueWritePartitions': '1',
+};
+
+/**
+ * The arguments of `temporal server start-dev` for the stack (and for throw-away servers the
+ * benchmarks start beside it, with `dynamicConfig` overriding single values).
+ */
+export function temporalDevServerArgs(options: {
+  port: number;
+  uiPort: number;
+  dbFile: string;
+  dynamicConfig?: Record<string, string | undefined>;
+  sqlitePragmas?: readonly string[];
+  /** @default true */
+  searchAttributes?: boolean;
+}): string[] {
+  const dynamicConfig = { ...TEMPORAL_DYNAMIC_CONFIG, ...options.dynamicConfig };
+  return [
+    'server',
+    'start-dev',
+    '--ip',
+    HOST,
+    '--port',
+    String(options.port),
+    '--ui-ip',
+    HOST,
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFile,
+    ...(options.sqlitePragmas ?? TEMPORAL_SQLITE_PRAGMAS).flatMap((pragma) => ['--sqlite-pragma', pragma]),
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
+    ...Object.entries(dynamicConfig).flatMap(([key, value]) => (value === undefined ? [] : ['--dynamic-config-value', `${key}=${value}`])),
+    // Registered when the database file is created; on an existing file `crawlflow setup`
+    // adds the missing ones (domain/temporal/search-attributes.ts).
+    ...(options.searchAttributes === false ? [] : Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`])),
+  ];
+}
+
 function temporal(paths: StackPaths): StackService {
   const binary = join(paths.bin, 'temporal');
   const cli = (args: string[]) => runCommand(binary, [...args, '--address', `${HOST}:7233`], { quiet: true });
@@ -63,51 +119,9 @@ function temporal(paths: StackPaths): StackService {
     },
     start() {
       mkdirSync(paths.data, { recursive: true });
-      const searchAttributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => [
-        '--search-attribute',
-        `${name}=${type}`,
-      ]);
       return startDetached(paths, 'temporal', {
         command: binary,
-        args: [
-          'server',
-          'start-dev',
-          '--ip',
-          HOST,
-          '--port',
-          '7233',
-          '--ui-ip',
-          HOST,
-          '--ui-port',
-          '8233',
-          '--db-filename',
-          join(paths.data, 'temporal.sqlite'),
-          // WAL with synchronous=NORMAL: commits survive a crash of the server process (runs
-          // survive a restart) without an fsync per write, which capped the server at a few
-          // workflows per second on our disks (docs/pipeline.md has the measurement).
-          '--sqlite-pragma',
-          'journal_mode=wal',
-          '--sqlite-pragma',
-          'synchronous=normal',
-          '--log-format',
-          'json',
-          '--log-level',
-          'warn',
-          // Task-queue priority (generator priorities) needs the new matcher on this server version.
-          '--dynamic-config-value',
-          'matching.useNewMatcher=true',
-          // One partition per task queue: the backlog is then served strictly by priority
-          // (with the default 4, each partition orders its own share), and one machine gains
-          // nothing from more.
-          '--dynamic-config-value',
-          'matching.numTaskqueueReadPartitions=1',
-          '--dynamic-config-value',
-          'matching.numTaskqueueWritePartitions=1',
-          // Let `crawlflow status` and tests list workflows right after they close.
-          '--dynamic-config-value',
-          'system.forceSearchAttributesCacheRefreshOnRead=true',
-          ...searchAttributes,
-        ],
+        args: temporalDevServerArgs({ port: 7233, uiPort: 8233, dbFile: join(paths.data, 'temporal.sqlite') }),
       });
     },
     async ready() {

@@ -4,11 +4,13 @@ import type { Logger } from '../domain/logging/logger';
 import { connectMongo } from '../domain/mongo/client';
 import { ensureIndexes } from '../domain/mongo/indexes';
 import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
+import { ensureSearchAttributes } from '../domain/temporal/search-attributes';
 import { ensureAlertDigestSchedule } from './alert-digest-schedule';
 
 /**
  * Creates what crawlflow's processes expect to exist: its Kafka topics (auto-create is off),
- * its MongoDB indexes (de-duplication relies on the unique ones) and its Temporal schedules.
+ * its MongoDB indexes (de-duplication relies on the unique ones), its Temporal search
+ * attributes and schedules.
  * Idempotent.
  */
 export async function setupInfrastructure(config: Config, logger: Logger): Promise<void> {
@@ -29,6 +31,8 @@ export async function setupInfrastructure(config: Config, logger: Logger): Promi
   }
   const temporal = await connectTemporalClient(config.temporal);
   try {
+    const added = await ensureSearchAttributes(temporal);
+    logger.info({ added }, added.length > 0 ? 'created Temporal search attributes' : 'Temporal search attributes present');
     await ensureAlertDigestSchedule(temporal, config);
     logger.info({ everySeconds: config.alerts.digestIntervalSeconds }, 'alert digest schedule present');
   } finally {
