@@ -1,6 +1,10 @@
+import { hostProblem } from './host';
+
 /**
  * URI validation: is this string a URI crawlflow can store and fetch? Each rejection carries a
- * machine-readable code (kept in the error log) and a sentence naming what is wrong.
+ * machine-readable code (kept in the error log) and a sentence naming what is wrong. Nothing the
+ * WHATWG URL parser rejects is ever accepted; some of what it accepts is refused here (hosts and
+ * ports that cannot exist, whitespace).
  */
 
 /** The seed's limit on one URI string (手工输入 / 配置信息: 不得超过 8000个字符). */
@@ -14,6 +18,7 @@ export const UriRejection = {
   SchemeNotAllowed: 'scheme_not_allowed',
   NoHost: 'no_host',
   BadHost: 'bad_host',
+  BadPort: 'bad_port',
 } as const;
 export type UriRejection = (typeof UriRejection)[keyof typeof UriRejection];
 
@@ -22,6 +27,48 @@ export type UriValidation = { ok: true; url: URL; trimmed: string } | { ok: fals
 export interface ValidateOptions {
   /** Lower-case scheme names without the colon (config `URI_ALLOWED_SCHEMES`). */
   allowedSchemes: readonly string[];
+  /** The job keeps fragments, so a fragment is checked like the rest. @default false */
+  keepFragment?: boolean;
+}
+
+/**
+ * The padding around a URI on a line: C0 controls and the space (U+0000–U+0020), exactly what
+ * the WHATWG parser itself strips from both ends.
+ */
+// eslint-disable-next-line no-control-regex -- C0 controls are the padding
+const PADDING_START = /^[\u0000-\u0020]+/;
+// eslint-disable-next-line no-control-regex -- C0 controls are the padding
+const PADDING_END = /[\u0000-\u0020]+$/;
+
+/**
+ * Never part of a URI crawlflow stores, at the ends or inside: Unicode whitespace (NBSP,
+ * U+2028, U+3000, …), control characters, and the invisible format characters that a copy and
+ * paste brings along (soft hyphen, zero-width space, word joiner, bidi controls, BOM). WHATWG
+ * would percent-encode most of them (or, in a host, silently delete some), giving a URI nobody
+ * meant; ZWJ/ZWNJ are left alone (scripts and emoji use them).
+ */
+const NOT_IN_A_URI = /[\p{White_Space}\p{Cc}\u00AD\u061C\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/u;
+const ONLY_BLANK = /^[\p{White_Space}\p{Cc}\p{Cf}]*$/u;
+
+const CHARACTER_NAMES: Record<string, string> = {
+  ' ': 'a space',
+  '\t': 'a tab',
+  '\u00A0': 'a no-break space (U+00A0)',
+  '\u2028': 'a line separator (U+2028)',
+  '\u2029': 'a paragraph separator (U+2029)',
+  '\u3000': 'an ideographic space (U+3000)',
+  '\u200B': 'a zero-width space (U+200B)',
+  '\uFEFF': 'a byte order mark (U+FEFF)',
+  '\u00AD': 'a soft hyphen (U+00AD)',
+};
+
+function describeCharacter(char: string): string {
+  const named = CHARACTER_NAMES[char];
+  if (named) return named;
+  const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (/\p{White_Space}/u.test(char)) return `whitespace (${code})`;
+  if (/\p{Cc}/u.test(char)) return `a control character (${code})`;
+  return `an invisible formatting character (${code})`;
 }
 
 /** Characters, as people count them (code points, not UTF-16 units). */
@@ -33,25 +80,24 @@ export function countChars(text: string): number {
 }
 
 /**
- * Checks one URI string: at most {@link MAX_URI_CHARS} characters, no whitespace inside,
- * parsable by the WHATWG URL standard (as browsers parse it), an allowed scheme, a host.
- * Surrounding whitespace is not part of the URI (it is trimmed first).
+ * Checks one URI string: at most {@link MAX_URI_CHARS} characters, parsable by the WHATWG URL
+ * standard (as browsers parse it), an allowed scheme, a host that could exist, a port that could.
+ *
+ * Whitespace: the padding WHATWG strips (C0 controls and spaces at the ends) is not part of the
+ * URI. Any other whitespace, control or invisible character ({@link NOT_IN_A_URI}) is refused
+ * wherever it is in what crawlflow keeps — scheme to query, and the fragment when the job keeps
+ * it. A fragment the job drops is not checked (it is not kept), except that the line must not
+ * hold a second URI after whitespace.
  */
 export function validateUri(input: string, options: ValidateOptions): UriValidation {
-  const trimmed = input.trim();
-  if (trimmed === '') return reject(UriRejection.Empty, 'empty: no URI on this line');
+  if (ONLY_BLANK.test(input)) return reject(UriRejection.Empty, 'empty: no URI on this line');
+  const trimmed = input.replace(PADDING_START, '').replace(PADDING_END, '');
   const chars = countChars(trimmed);
   if (chars > MAX_URI_CHARS) {
     return reject(UriRejection.TooLong, `longer than ${MAX_URI_CHARS} characters (${chars})`);
   }
-  const space = /[\s\p{Cc}]/u.exec(trimmed);
-  if (space) {
-    const what = /\s/u.test(space[0]) ? 'whitespace' : 'a control character';
-    return reject(
-      UriRejection.Whitespace,
-      `contains ${what} at character ${space.index + 1}: one URI per line, spaces percent-encoded as %20`,
-    );
-  }
+  const whitespace = whitespaceProblem(trimmed, options);
+  if (whitespace) return reject(UriRejection.Whitespace, whitespace);
   let url: URL;
   try {
     url = new URL(trimmed);
@@ -66,10 +112,35 @@ export function validateUri(input: string, options: ValidateOptions): UriValidat
     );
   }
   if (url.hostname === '') return reject(UriRejection.NoHost, 'no host: expected scheme://host/…');
-  if (!url.hostname.startsWith('[') && /(^|\.)\.|^\./.test(url.hostname.replace(/\.$/, ''))) {
-    return reject(UriRejection.BadHost, `host "${url.hostname}" has an empty label`);
-  }
+  const host = hostProblem(url.hostname);
+  if (host) return reject(UriRejection.BadHost, host);
+  if (url.port === '0') return reject(UriRejection.BadPort, 'port 0: no server can listen on it (ports are 1–65535)');
   return { ok: true, url, trimmed };
+}
+
+function whitespaceProblem(text: string, options: ValidateOptions): string | null {
+  const hash = options.keepFragment ? -1 : text.indexOf('#');
+  const kept = hash < 0 ? text : text.slice(0, hash);
+  const found = NOT_IN_A_URI.exec(kept);
+  if (found) {
+    return `contains ${describeCharacter(found[0])} at character ${position(kept, found.index)}: one URI per line, spaces percent-encoded as %20`;
+  }
+  if (hash < 0) return null;
+  // The dropped fragment: only a second URI on the line matters.
+  const fragment = text.slice(hash);
+  for (const second of fragment.matchAll(/[\p{White_Space}\p{Cc}]+([A-Za-z][A-Za-z0-9+.-]*):/gu)) {
+    if (options.allowedSchemes.includes(second[1]!.toLowerCase())) {
+      return `contains ${describeCharacter(second[0][0]!)} at character ${position(text, hash + second.index)} followed by another URI: one URI per line`;
+    }
+  }
+  return null;
+}
+
+/** 1-based position, in characters, of the UTF-16 index in the text. */
+function position(text: string, index: number): number {
+  let count = 1;
+  for (const _ of text.slice(0, index)) count++;
+  return count;
 }
 
 function reject(code: UriRejection, reason: string): UriValidation {

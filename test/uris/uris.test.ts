@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { uriHash } from '../../domain/uris/hash';
 import { normalizePercentEncoding, normalizeUrl, URI_RULES_VERSION, type NormalizeOptions } from '../../domain/uris/normalize';
 import { prepareUri } from '../../domain/uris/prepare';
+import { redactUserinfo } from '../../domain/uris/redact';
 import { MAX_URI_CHARS, UriRejection, validateUri } from '../../domain/uris/validate';
 
 const web = { allowedSchemes: ['http', 'https'] };
@@ -19,7 +20,7 @@ describe('validateUri', () => {
     ['   \t ', UriRejection.Empty, /empty/],
     ['example.com/page', UriRejection.Unparsable, /no scheme/],
     ['http://', UriRejection.Unparsable, /host is empty/],
-    ['http://exa mple.com/', UriRejection.Whitespace, /whitespace at character 11/],
+    ['http://exa mple.com/', UriRejection.Whitespace, /a space at character 11/],
     ['http://a.com/x http://b.com/y', UriRejection.Whitespace, /one URI per line/],
     ['http://a.com/\u0000x', UriRejection.Whitespace, /control character/],
     ['http://a.com:99999/', UriRejection.Unparsable, /bad port|not a valid/],
@@ -32,6 +33,34 @@ describe('validateUri', () => {
     ['mailto:someone@example.com', UriRejection.SchemeNotAllowed, /"mailto"/],
     ['http://.com/', UriRejection.BadHost, /empty label/],
     ['http://a..b/', UriRejection.BadHost, /empty label/],
+    // Hosts WHATWG lets through that no DNS name or IP address can be.
+    ['http://./', UriRejection.BadHost, /host "\." has an empty label/],
+    ['http://../', UriRejection.BadHost, /empty label/],
+    ['http://a../', UriRejection.BadHost, /host "a\.\." has an empty label/],
+    ['http://%2e/', UriRejection.BadHost, /empty label/],
+    ['http://license.{curly}.com/', UriRejection.BadHost, /host "license\.\{curly\}\.com" has "\{", which no domain name or IP address can have/],
+    ['http://google.com&d=4&good=true', UriRejection.BadHost, /has "&".*is the "\/\?" before the query missing/],
+    ['http://!"$&\'()*+,-.;=_`{}~/', UriRejection.BadHost, /has "!"/],
+    ['http://a~b.com/', UriRejection.BadHost, /has "~"/],
+    [`http://${'a'.repeat(64)}.com/`, UriRejection.BadHost, /a label of 64 characters; DNS allows at most 63/],
+    [`http://${Array(64).fill('abc').join('.')}/`, UriRejection.BadHost, /255 characters long; DNS allows at most 253/],
+    ['foo://Host{x}/', UriRejection.SchemeNotAllowed, /"foo"/],
+    ['http://x:0/', UriRejection.BadPort, /port 0/],
+    ['http://x:00/', UriRejection.BadPort, /port 0/],
+    ['http://x:65536/', UriRejection.Unparsable, /bad port|not a valid/],
+    // Whitespace the WHATWG parser would keep and encode: refused at the ends as inside.
+    ['http://x.com/a\u00A0', UriRejection.Whitespace, /a no-break space \(U\+00A0\) at character 15/],
+    ['\u3000http://x.com/', UriRejection.Whitespace, /an ideographic space \(U\+3000\) at character 1/],
+    ['http://x.com/\u2028', UriRejection.Whitespace, /a line separator \(U\+2028\)/],
+    ['\uFEFFhttp://x.com/', UriRejection.Whitespace, /a byte order mark/],
+    ['http://x.com/a\u3000b', UriRejection.Whitespace, /ideographic space/],
+    ['http://exa\u200Bmple.com/', UriRejection.Whitespace, /a zero-width space/], // WHATWG would silently delete it
+    ['http://exa\u00ADmple.com/', UriRejection.Whitespace, /a soft hyphen/],
+    ['http://x.com/\u202Eevil', UriRejection.Whitespace, /an invisible formatting character \(U\+202E\)/],
+    ['http://x.com/\u0085', UriRejection.Whitespace, /U\+0085/],
+    ['http://x.com/a\tb', UriRejection.Whitespace, /a tab at character 15/],
+    ['http://x.com/a#frag http://y.com/b', UriRejection.Whitespace, /a space at character 20 followed by another URI: one URI per line/],
+    ['\u00A0\u3000', UriRejection.Empty, /empty/],
   ];
   for (const [input, code, reason] of rejected) {
     it(`rejects ${JSON.stringify(input)} as ${code}`, () => {
@@ -67,6 +96,29 @@ describe('validateUri', () => {
     assert.equal(validateUri(`  ${uri}\r\n`, web).ok, true);
   });
 
+  it('strips only the padding WHATWG strips: C0 controls and spaces at the ends', () => {
+    for (const padded of ['\t http://x.com/a \r\n', '\u0000http://x.com/a\u001F', '  http://x.com/a']) {
+      const result = validateUri(padded, web);
+      assert.ok(result.ok, JSON.stringify(padded));
+      assert.equal(result.trimmed, 'http://x.com/a');
+    }
+  });
+
+  it('does not check a fragment the job drops, and checks one it keeps', () => {
+    for (const input of ['http://x.com/a#b c', 'http://x.com/a#b\u00A0c', 'http://x.com/a#see mailto:me@x.com', 'http://x.com/a#\u200B']) {
+      assert.equal(prepareUri(input, web).ok && (prepareUri(input, web) as { normalized: string }).normalized, 'http://x.com/a', JSON.stringify(input));
+      const kept = validateUri(input, { ...web, keepFragment: true });
+      assert.ok(!kept.ok && kept.code === UriRejection.Whitespace, `${JSON.stringify(input)} with keepFragment`);
+    }
+  });
+
+  it('accepts the hosts real names and addresses have', () => {
+    for (const input of ['http://a_b.example.com/', 'http://-x-.example/', 'http://localhost/', `http://${'a'.repeat(63)}.com/`, 'http://[::1]/', 'http://127.0.0.1/', 'http://1.2.3.4./', 'http://x:65535/', 'http://例子.测试/', `http://${Array(63).fill('abc').join('.')}.a/`]) {
+      const result = validateUri(input, web);
+      assert.ok(result.ok, `${input}: ${result.ok ? '' : result.reason}`);
+    }
+  });
+
   it('takes allowed schemes from the configuration', () => {
     assert.equal(validateUri('ftp://files.example.com/a', { allowedSchemes: ['ftp'] }).ok, true);
     assert.equal(validateUri('https://example.com/', { allowedSchemes: ['ftp'] }).ok, false);
@@ -91,13 +143,26 @@ describe('normalizeUrl: the safe rules', () => {
     ['decode unreserved escapes', 'http://example.com/%7Euser/%41%62%2D%5f%2e', 'http://example.com/~user/Ab-_.'],
     ['upper-case other escapes', 'http://example.com/a%2fb%3a?x=%2f%3d', 'http://example.com/a%2Fb%3A?x=%2F%3D'],
     ['leave a bare % alone', 'http://example.com/100%/%zz%4', 'http://example.com/100%/%zz%4'],
+    ['decode escapes that do not overlap', 'http://foo.com/%66oo.ht%6d%6c', 'http://foo.com/foo.html'],
+    ['keep escaped high octets and controls', 'http://foo.com/%66oo.htm%c0%1a', 'http://foo.com/foo.htm%C0%1A'],
+    ['never make an escape out of a bare % and escaped hex digits', 'http://x/%%35%32', 'http://x/%%352'],
+    ['… nor out of a bare %H and an escaped digit (one spelling: the first digit escaped)', 'http://x/%5%32', 'http://x/%%352'],
+    ['… nor out of a bare % and digits of which one was escaped', 'http://x/%%352', 'http://x/%%352'],
+    ['an escaped % stays escaped', 'http://x/%%32%35/%25', 'http://x/%%325/%25'],
+    ['escape what a URI may not hold, in the path', 'http://x/a|b^c[d]', 'http://x/a%7Cb%5Ec%5Bd%5D'],
+    ['… and in the query', 'http://x/?a={b}&c=[d]|^\\`', 'http://x/?a=%7Bb%7D&c=%5Bd%5D%7C%5E%5C%60'],
+    ['keep the reserved characters of a query', "http://x/?a=b&c=d;e,f:g@h/i?j!$'()*+", "http://x/?a=b&c=d;e,f:g@h/i?j!$%27()*+"],
+    ["keep an apostrophe in the path (WHATWG escapes it only in the query)", "http://x/it's", "http://x/it's"],
+    ['drop the host\'s trailing dot', 'http://Example.COM./a', 'http://example.com/a'],
+    ['IPv4 with a trailing dot (WHATWG)', 'http://1.2.3.4./', 'http://1.2.3.4/'],
+    ['drop userinfo', 'http://User:PW@Example.com/', 'http://example.com/'],
+    ['drop userinfo up to the last @', 'http://a@b@c.com/x@y', 'http://c.com/x@y'],
     ['encode non-ASCII path and query as UTF-8', 'http://example.com/你?q=好', 'http://example.com/%E4%BD%A0?q=%E5%A5%BD'],
     ['UTF-8 escapes upper-cased', 'http://example.com/%e4%bd%a0', 'http://example.com/%E4%BD%A0'],
     ['percent-encoded host decoded', 'http://%65xample.com/', 'http://example.com/'],
     ['drop the fragment', 'http://example.com/a#section-2', 'http://example.com/a'],
     ['drop an empty query', 'http://example.com/a?', 'http://example.com/a'],
     ['keep query order and +', 'http://example.com/?b=2&a=1+1', 'http://example.com/?b=2&a=1+1'],
-    ['keep userinfo case', 'http://User:PW@Example.com/', 'http://User:PW@example.com/'],
     ['IPv6 literal', 'http://[2001:DB8::1]:80/', 'http://[2001:db8::1]/'],
     ['IPv4 in hex', 'http://0x7f.0.0.1/', 'http://127.0.0.1/'],
     ['backslashes are slashes (WHATWG)', 'http://example.com\\a\\b', 'http://example.com/a/b'],
@@ -115,6 +180,31 @@ describe('normalizeUrl: the safe rules', () => {
   it('keeps the fragment when the job asks, with its escapes normalized', () => {
     assert.equal(normalize('http://example.com/a#Sec%7e%2f', { keepFragment: true }), 'http://example.com/a#Sec~%2F');
     assert.equal(normalize('http://example.com/a#', { keepFragment: true }), 'http://example.com/a');
+    assert.equal(normalize('http://example.com/a#b#c{d}', { keepFragment: true }), 'http://example.com/a#b%23c%7Bd%7D');
+  });
+
+  it('gives one key to each spelling of one resource, and distinct keys to distinct ones', () => {
+    const key = (input: string) => (prepareUri(input, web) as { hash: string }).hash;
+    const same: string[][] = [
+      ['http://x/?a={b}', 'http://x/?a=%7Bb%7D', 'http://x/?a=%7bb%7d'],
+      ['http://x/a[1]', 'http://x/a%5B1%5D', 'http://x/a%5b1%5D'],
+      ['http://x/?q=a|b', 'http://x/?q=a%7Cb'],
+      ['http://x/?q=\\', 'http://x/?q=%5C'],
+      ['http://x/?q=`', 'http://x/?q=%60'],
+      ['http://example.com./', 'http://example.com/', 'http://EXAMPLE.com.:80/'],
+      ['http://u:p@x.com/a', 'http://x.com/a', 'http://other@x.com/a'],
+      ['http://x/%%35%32', 'http://x/%%352', 'http://x/%5%32'],
+    ];
+    for (const spellings of same) assert.equal(new Set(spellings.map(key)).size, 1, spellings.join(' '));
+    const distinct: string[][] = [
+      ['http://x/%%32%35', 'http://x/%25', 'http://x/%', 'http://x/%%25'],
+      ['http://x/%%35%32', 'http://x/R', 'http://x/%R', 'http://x/%25R', 'http://x/%2552'],
+      ['http://x/a%2Fb', 'http://x/a/b'],
+      ['http://x/?a=%26', 'http://x/?a=&'],
+      ['http://x/?a=%3D', 'http://x/?a=='],
+      ['http://x/it%27s', "http://x/it's"],
+    ];
+    for (const uris of distinct) assert.equal(new Set(uris.map(key)).size, uris.length, uris.join(' '));
   });
 });
 
@@ -127,6 +217,9 @@ describe('normalizeUrl: opinionated rules, per job', () => {
     [{ dropTrackingParams: true }, 'http://e.com/?%75tm_source=x&a=1', 'http://e.com/?a=1'],
     [{ stripSessionIds: true }, 'http://e.com/a;jsessionid=ABC123/b?PHPSESSID=9&x=1', 'http://e.com/a/b?x=1'],
     [{ stripSessionIds: true }, 'http://e.com/cart;JSESSIONID=1?sid=2', 'http://e.com/cart'],
+    [{ stripSessionIds: true }, 'http://e.com/a/..;jsessionid=1/b', 'http://e.com/b'],
+    [{ stripSessionIds: true }, 'http://e.com/a/%2e;jsessionid=1/b', 'http://e.com/a/b'],
+    [{ dropTrackingParams: true }, 'http://e.com/?utm%5Fsource=x&a=1', 'http://e.com/?a=1'],
     [
       { sortQuery: true, dropTrackingParams: true, stripSessionIds: true, keepFragment: true },
       'HTTP://E.com:80/./x/../p;jsessionid=1?utm_source=a&b=2&a=1#Top',
@@ -148,6 +241,16 @@ describe('normalizePercentEncoding', () => {
     ['%7e%7E', '~~'],
     ['%20%2f%2F%25', '%20%2F%2F%25'],
     ['%2541', '%2541'], // an escaped % stays escaped: no double decoding
+    ['%%35%32', '%%352'],
+    ['%%32%35', '%%325'],
+    ['%5%32', '%%352'],
+    ['%%%41', '%%A'],
+    ['%%41', '%A'], // one hex digit after a bare % makes no escape
+    ['%%41B', '%%41B'],
+    ['%%4142', '%%4142'],
+    ['%%4%31', '%%%341'],
+    ['{|}', '%7B%7C%7D'],
+    ['é', '%C3%A9'],
     ['%', '%'],
     ['%4', '%4'],
     ['%g1', '%g1'],
@@ -181,5 +284,39 @@ describe('prepareUri', () => {
   it('says why a URI is rejected', () => {
     const prepared = prepareUri('ftp://x.example/', web);
     assert.deepEqual(prepared, { ok: false, original: 'ftp://x.example/', code: 'scheme_not_allowed', reason: 'scheme "ftp" is not allowed (allowed: http, https)' });
+  });
+});
+
+describe('redactUserinfo', () => {
+  const cases: Array<[string, string]> = [
+    ['http://user:pass@x.com/a', 'http://***@x.com/a'],
+    ['HTTPS://u@X.com', 'HTTPS://***@X.com'],
+    ['  http://a@b@c.com/p@q?r@s#t@u', '  http://***@c.com/p@q?r@s#t@u'],
+    ['http:u:p@x.com/', 'http:***@x.com/'], // WHATWG reads this as http://u:p@x.com/
+    ['http:\\\\u:p@x.com\\p', 'http:\\\\***@x.com\\p'],
+    ['http://u:p@', 'http://***@'], // does not parse, still redacted
+    ['foo://u@h/x', 'foo://***@h/x'],
+    ['http://x.com/a@b', 'http://x.com/a@b'],
+    ['http://x.com?a@b', 'http://x.com?a@b'],
+    ['mailto:me@x.com', 'mailto:me@x.com'], // no authority: not userinfo
+    ['not a uri @ all', 'not a uri @ all'],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${input} → ${expected}`, () => assert.equal(redactUserinfo(input), expected));
+  }
+
+  it('redacts exactly what the WHATWG parser takes for userinfo', () => {
+    for (const [input] of cases) {
+      let url: URL;
+      try {
+        url = new URL(input.trim());
+      } catch {
+        continue;
+      }
+      const redacted = new URL(redactUserinfo(input).trim());
+      assert.equal(redacted.host, url.host, input);
+      assert.equal(redacted.pathname + redacted.search + redacted.hash, url.pathname + url.search + url.hash, input);
+      if (url.username || url.password) assert.equal(redacted.username, '***', input);
+    }
   });
 });
