@@ -7,6 +7,7 @@ import { FetchError, FetchErrorType } from '../domain/pages/fetch-errors';
 import { htmlToPlainText } from '../domain/pages/html-text';
 import type { PageFetcher } from '../domain/pages/page-fetcher';
 import type { PayloadStore } from '../domain/payloads/payload-store';
+import { redactUserinfo } from '../domain/uris/redact';
 
 export interface FetchActivityDeps {
   fetcher: Pick<PageFetcher, 'fetchPage'>;
@@ -76,10 +77,10 @@ export function createFetchActivities(deps: FetchActivityDeps) {
       const elapsedMs = Date.now() - started;
       countFetch(FETCH_OUTCOME[error.type], started);
       if (error.retryable || error.type === FetchErrorType.Cancelled) {
-        deps.logger.warn({ url, errorType: error.type, err: error.message }, 'fetch failed; Temporal retries it');
+        deps.logger.warn({ url: redactUserinfo(url), errorType: error.type, err: error.message }, 'fetch failed; Temporal retries it');
         throw ApplicationFailure.retryable(error.message, error.type, { url, elapsedMs });
       }
-      deps.logger.warn({ url, errorType: error.type, err: error.message }, 'fetch failed for good');
+      deps.logger.warn({ url: redactUserinfo(url), errorType: error.type, err: error.message }, 'fetch failed for good');
       return { ok: false, url, errorType: error.type, message: error.message, elapsedMs };
     }
   }

@@ -5,6 +5,7 @@ import { TaskSource } from '../store/crawler-tasks';
 import { LogSource, type ErrorLogEntry, type FailureLogEntry, type IngestLogRepository } from '../store/ingest-logs';
 import { URI_RULES_VERSION } from '../uris/normalize';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
+import { redactUserinfo } from '../uris/redact';
 
 /** What a generator run's stdout amounted to. */
 export interface UriCounts {
@@ -56,7 +57,7 @@ export function createUriSink(options: UriSinkOptions) {
     counts.invalid += 1;
     if (sampled >= maxErrorSamples) return;
     sampled += 1;
-    errors.push({ ...common, line, input, reasonCode, reason });
+    errors.push({ ...common, line, input: redactUserinfo(input), reasonCode, reason });
   };
 
   async function store(batch: NewCrawlerTask[]): Promise<void> {
@@ -96,7 +97,7 @@ export function createUriSink(options: UriSinkOptions) {
           invalid(errors, lineNumber, line.text, prepared.code, prepared.reason);
           continue;
         }
-        batch.push({ uri: prepared.normalized, uriHash: prepared.hash, original: line.text, line: lineNumber });
+        batch.push({ uri: prepared.normalized, uriHash: prepared.hash, original: redactUserinfo(line.text), line: lineNumber });
         if (batch.length >= batchSize) {
           await store(batch);
           batch = [];

@@ -8,6 +8,7 @@ import { createSentTaskIds } from '../store/sent-task-ids';
 import type { Store } from '../store/store';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
 import { URI_RULES_VERSION } from '../uris/normalize';
+import { redactUserinfo } from '../uris/redact';
 import { MAX_URI_CHARS, UriRejection } from '../uris/validate';
 import { IngestInputError, InputProblem } from './errors';
 import type { InputLine, LineSource } from './line-sources';
@@ -100,7 +101,7 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
       { job: job.id, source: options.source, rulesVersion: URI_RULES_VERSION, ingest: ingestId, sent },
       valid.map(({ line, prepared }) => {
         const ok = prepared as Extract<ReturnType<typeof prepareUri>, { ok: true }>;
-        return { uri: ok.normalized, uriHash: ok.hash, original: line.text, line: line.line };
+        return { uri: ok.normalized, uriHash: ok.hash, original: redactUserinfo(line.text), line: line.line };
       }),
     );
     const outcomeOf = new Map<Pending, TaskInsertOutcome>(valid.map((pending, index) => [pending, outcomes[index]!]));
@@ -109,10 +110,12 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
     let failedHere = 0;
     for (const pending of batch) {
       const { line, prepared } = pending;
-      const input = line.text.slice(0, RECEIPT_INPUT_CHARS);
+      // What is kept or shown of an input never carries its credentials (uris/redact).
+      const text = redactUserinfo(line.text);
+      const input = text.slice(0, RECEIPT_INPUT_CHARS);
       if (prepared === null || !prepared.ok) {
         const { code, reason } = prepared === null ? line.problem! : prepared;
-        errors.push({ ...logContext, line: line.line, input: line.text, reasonCode: code, reason });
+        errors.push({ ...logContext, line: line.line, input: text, reasonCode: code, reason });
         emit({ line: line.line, input, outcome: 'invalid', code, reason });
         continue;
       }
@@ -121,11 +124,11 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
         emit({ line: line.line, input, outcome: 'accepted', uri: prepared.normalized, taskId: outcome.taskId.toHexString() });
       } else if (outcome.kind === 'duplicate') {
         const reason = `duplicate of task ${outcome.taskId.toHexString()}`;
-        errors.push({ ...logContext, line: line.line, input: line.text, reasonCode: 'duplicate', reason, duplicateOf: outcome.taskId });
+        errors.push({ ...logContext, line: line.line, input: text, reasonCode: 'duplicate', reason, duplicateOf: outcome.taskId });
         emit({ line: line.line, input, outcome: 'duplicate', uri: prepared.normalized, taskId: outcome.taskId.toHexString(), reason });
       } else {
         failedHere++;
-        failures.push({ ...logContext, line: line.line, input: line.text, reasonCode: 'save_failed', reason: outcome.reason });
+        failures.push({ ...logContext, line: line.line, input: text, reasonCode: 'save_failed', reason: outcome.reason });
         emit({ line: line.line, input, outcome: 'failed', code: 'save_failed', reason: `not saved: ${outcome.reason}` });
       }
     }
