@@ -61,7 +61,7 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     }));
     registerJobRoutes(api, { store: deps.store, links, ...(deps.schedules ? { schedules: deps.schedules } : {}) });
     registerSubmitRoutes(api, { ingest: deps.ingest, logger, links, maxUploadBytes: config.ingest.maxUploadBytes });
-    registerViewRoutes(api, { store: deps.store, links });
+    registerViewRoutes(api, { store: deps.store, links, allowedSchemes: config.ingest.allowedSchemes });
   });
   return app;
 }

@@ -1,8 +1,13 @@
 import type { IngestReceipt, ReceiptLine } from './receipt';
 import { summarize } from './receipt';
 
-/** One receipt line as a person reads it. */
+/** One receipt line as a person reads it (and, for a line of older URI rules, what changed). */
 export function describeLine(line: ReceiptLine): string {
+  const text = describeOutcome(line);
+  return line.rulesChange ? `${text} [${line.rulesChange.note}]` : text;
+}
+
+function describeOutcome(line: ReceiptLine): string {
   const where = `line ${line.line}`.padEnd(11);
   switch (line.outcome) {
     case 'accepted':

@@ -1,4 +1,5 @@
 import type { IngestCounts } from '../store/ingest-runs';
+import type { RulesChange } from './receipt-recheck';
 
 export type LineOutcome = 'accepted' | 'duplicate' | 'invalid' | 'failed';
 
@@ -16,6 +17,8 @@ export interface ReceiptLine {
   code?: string;
   /** invalid, duplicate and failed: the reason in words ("duplicate of task …"). */
   reason?: string;
+  /** A stored receipt of an ingest run under older URI rules: what the current rules make of the line, where that differs. */
+  rulesChange?: RulesChange;
 }
 
 export const RECEIPT_INPUT_CHARS = 300;

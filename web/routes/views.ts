@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ObjectId } from 'mongodb';
+import { rebuildReceipt } from '../../domain/ingest/receipt-lines';
 import { CRAWLER_TASK_STATUS_NAMES, type CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
 import type { Store } from '../../domain/store/store';
 import { HttpProblem } from '../errors';
@@ -10,10 +11,12 @@ import { findJob, parseLimit, parseObjectId } from './lookups';
 interface ViewDeps {
   store: Store;
   links: TemporalLinks;
+  /** Config `URI_ALLOWED_SCHEMES`: an old receipt's lines are checked against today's rules. */
+  allowedSchemes: readonly string[];
 }
 
 /** Read-only views: tasks by status, generators and their runs, the error and failure logs, ingests. */
-export function registerViewRoutes(app: FastifyInstance, { store, links }: ViewDeps): void {
+export function registerViewRoutes(app: FastifyInstance, { store, links, allowedSchemes }: ViewDeps): void {
   app.get<{ Params: { job: string }; Querystring: { status?: string; limit?: string; before?: string } }>('/api/jobs/:job/tasks', async (request) => {
     const job = await findJob(store, request.params.job);
     const status = parseStatus(request.query.status);
@@ -79,25 +82,11 @@ export function registerViewRoutes(app: FastifyInstance, { store, links }: ViewD
     if (!run) throw new HttpProblem(404, 'unknown_ingest', `no ingest ${request.params.id}`);
     const after = Number(request.query.after ?? 0) || 0;
     const limit = parseLimit(request.query.limit, 100, 500);
-    const [accepted, errors, failures] = await Promise.all([
-      store.tasks.sourcesOfIngest(ingest, after, limit),
-      store.logs.listErrors({ ingest, afterLine: after, limit }),
-      store.logs.listFailures({ ingest, afterLine: after, limit }),
-    ]);
-    const lines = [
-      ...accepted.map((source) => ({ line: source.line ?? 0, input: source.uri_original, outcome: 'accepted', taskId: source._id.toHexString(), links: { run: links.task(source._id.toHexString()) } })),
-      ...errors.map((entry) => ({
-        line: entry.line ?? 0,
-        input: entry.input.slice(0, 2000),
-        outcome: entry.reason_code === 'duplicate' ? 'duplicate' : 'invalid',
-        reason: entry.reason,
-        ...(entry.duplicate_of ? { taskId: entry.duplicate_of.toHexString() } : {}),
-      })),
-      ...failures.map((entry) => ({ line: entry.line ?? 0, input: entry.input.slice(0, 2000), outcome: 'failed', reason: entry.reason })),
-    ]
-      .sort((a, b) => a.line - b.line)
-      .slice(0, limit);
-    return { ingest: ingestRunView(run, links), lines, next: lines.length === limit ? lines.at(-1)!.line : null };
+    const job = await store.jobs.get(run.job);
+    const policy = { allowedSchemes, ...job?.uriRules };
+    const receipt = await rebuildReceipt(store, run, { after, limit, policy });
+    const lines = receipt.lines.map((line) => (line.outcome === 'accepted' ? { ...line, links: { run: links.task(line.taskId!) } } : line));
+    return { ingest: ingestRunView(run, links), lines, next: receipt.next, rules: receipt.rules };
   });
 }
 
