@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FeedableTask, FeedPosition, TaskFeedRepository } from '../domain/generators/task-feed';
+import type { FeedableTask, TaskFeedRepository } from '../domain/generators/task-feed';
+import { LOWEST_OBJECT_ID, queuedSince } from '../domain/store/task-queue';
+import type { ObjectId } from 'mongodb';
 import type { TaggedRecord } from '../domain/kafka/tagged-producer';
 import type { Logger } from '../domain/logging/logger';
 
@@ -21,15 +23,20 @@ export interface TaskFeederOptions {
   /** Pause after a pass that sent nothing. @default 1000 */
   idleMs?: number;
   /**
-   * Each pass reads again the tasks added this long before where the last one ended, for
-   * tasks whose insert committed after a later one (`add_datetime` is set before the write).
+   * Each pass reads again the queue entries made this long before where the last one ended,
+   * for entries whose insert committed after a later one (their `_id` is made before the write).
    * @default 30000
    */
   overlapMs?: number;
   /** A claim older than this is a dead feeder's: another takes it over. @default 60000 */
   staleClaimMs?: number;
-  /** A pass over every new task (not just recent ones) at start and this often. @default 600000 */
+  /** A pass over the whole queue (not just recent entries) at start and this often. @default 600000 */
   fullPassIntervalMs?: number;
+  /**
+   * Crawler tasks each pass sweeps, in `_id` order, for new tasks without a queue entry
+   * (written by the seed's tools); the sweep starts over at the end. @default pageSize
+   */
+  sweepSize?: number;
 }
 
 export interface TaskFeederDeps {
@@ -58,16 +65,23 @@ export function createTaskFeeder(deps: TaskFeederDeps) {
   const overlapMs = deps.options?.overlapMs ?? 30_000;
   const staleClaimMs = deps.options?.staleClaimMs ?? 60_000;
   const fullPassIntervalMs = deps.options?.fullPassIntervalMs ?? 600_000;
+  const sweepSize = deps.options?.sweepSize ?? pageSize;
   const stopping = new AbortController();
   let watermark: Date | undefined;
   let lastFullPass = -Infinity;
+  let sweptTo: ObjectId = LOWEST_OBJECT_ID;
 
   async function sendPage(page: FeedableTask[]): Promise<number> {
     const enabled = await deps.feed.enabledJobs([...new Map(page.map((task) => [task.job.toHexString(), task.job])).values()]);
     const candidates = page.filter((task) => enabled.has(task.job.toHexString()));
-    const claimed = await deps.feed.claim(candidates, deps.owner, new Date(Date.now() - staleClaimMs));
+    const { claimed, sent } = await deps.feed.claim(candidates, deps.owner, new Date(Date.now() - staleClaimMs));
     const mine = candidates.filter((task) => claimed.has(task.id.toHexString()));
-    if (mine.length === 0) return 0;
+    // Queue entries of tasks sent before (by anyone) are done.
+    const done = candidates.filter((task) => task.queued && sent.has(task.id.toHexString())).map((task) => task.queued!);
+    if (mine.length === 0) {
+      await deps.feed.dequeue(done);
+      return 0;
+    }
     const ids = mine.map((task) => task.id);
     try {
       await deps.producer.send(mine.map(toRecord));
@@ -76,26 +90,37 @@ export function createTaskFeeder(deps: TaskFeederDeps) {
       throw error;
     }
     await deps.feed.markSent(ids, deps.owner);
+    // After the marker: an entry lost here is read again and dropped as sent.
+    await deps.feed.dequeue([...done, ...mine.flatMap((task) => (task.queued ? [task.queued] : []))]);
     return mine.length;
   }
 
-  /** One pass: reads new tasks from the watermark (minus the overlap) or, now and then, from the start. */
+  /**
+   * One pass: reads the queue from the watermark (minus the overlap) or, now and then, from its
+   * start, page by page, then sweeps the next `sweepSize` crawler tasks. Each page is an `_id`
+   * range: its cost depends on the page, not on how many tasks are stored.
+   */
   async function runPass(): Promise<{ sent: number; scanned: number; full: boolean }> {
     const startedAt = Date.now();
     const full = watermark === undefined || startedAt - lastFullPass >= fullPassIntervalMs;
-    const from = full ? new Date(0) : new Date(watermark!.getTime() - overlapMs);
-    let after: FeedPosition | null = null;
+    let after = full ? LOWEST_OBJECT_ID : queuedSince(new Date(watermark!.getTime() - overlapMs));
     let sent = 0;
     let scanned = 0;
     while (!stopping.signal.aborted) {
-      const page = await deps.feed.newTasks(from, after, pageSize);
-      if (page.length === 0) break;
-      scanned += page.length;
-      sent += await sendPage(page);
-      const last = page[page.length - 1]!;
-      after = { addedAt: last.addedAt, id: last.id };
-      if (watermark === undefined || last.addedAt > watermark) watermark = last.addedAt;
-      if (page.length < pageSize) break;
+      const page = await deps.feed.newTasks(after, pageSize);
+      if (page.read === 0) break;
+      scanned += page.read;
+      sent += await sendPage(page.tasks);
+      after = page.last!;
+      const queuedAt = after.getTimestamp();
+      if (watermark === undefined || queuedAt > watermark) watermark = queuedAt;
+      if (page.read < pageSize) break;
+    }
+    if (!stopping.signal.aborted) {
+      const swept = await deps.feed.sweep(sweptTo, sweepSize);
+      scanned += swept.read;
+      sent += await sendPage(swept.tasks);
+      sweptTo = swept.read < sweepSize || !swept.last ? LOWEST_OBJECT_ID : swept.last;
     }
     watermark ??= new Date(startedAt);
     if (full) lastFullPass = startedAt;

@@ -2,6 +2,7 @@ import type { Db, IndexDescription, ObjectId } from 'mongodb';
 import { insertManyUnordered } from '../store/bulk';
 import { Collection } from '../store/collections';
 import { CrawlerTaskStatus, type CrawlerTaskDocument } from '../store/crawler-tasks';
+import { taskQueue } from '../store/task-queue';
 import { JobStatus, type JobDocument } from '../store/jobs';
 
 /**
@@ -32,34 +33,74 @@ export interface FeedableTask {
   job: ObjectId;
   uri: string;
   addedAt: Date;
+  /** Its `crawler_task_queue` entry, when it was read from the queue (not found by the sweep). */
+  queued: ObjectId | null;
 }
 
-export interface FeedPosition {
-  addedAt: Date;
-  id: ObjectId;
+/** One page read from the queue or the sweep: the tasks to send and where the next page starts. */
+export interface FeedPage {
+  tasks: FeedableTask[];
+  /** Entries (queue) or tasks (sweep) read: fewer than the limit means the end was reached. */
+  read: number;
+  /** The `_id` the next page starts after (null when nothing was read). */
+  last: ObjectId | null;
 }
 
 export function createTaskFeedRepository(db: Db) {
   const markers = db.collection<TaskFeedMarker>(TASK_FEED_COLLECTION);
   const tasks = db.collection<CrawlerTaskDocument>(Collection.CrawlerTask);
   const jobs = db.collection<JobDocument>(Collection.Job);
+  const queue = taskQueue(db);
+  const projection = { job: 1, uri: 1, add_datetime: 1, status: 1 } as const;
+  const feedable = (document: Pick<CrawlerTaskDocument, '_id' | 'job' | 'uri' | 'add_datetime'>, queued: ObjectId | null): FeedableTask => ({
+    id: document._id,
+    job: document.job,
+    uri: document.uri,
+    addedAt: document.add_datetime,
+    queued,
+  });
 
   return {
     /**
-     * New tasks added at or after `from` (and after `after`, the last one of the previous
-     * page), oldest first. Reads crawler_task directly: it needs an ascending scan the task
-     * repository does not offer.
+     * The next queued tasks after queue entry `after`, oldest first: an `_id` range of the
+     * queue, then the tasks by `_id` — both answered from `_id` indexes, so a page costs the
+     * same however many tasks are stored. Entries whose task is no longer new (the pipeline
+     * took it) or gone are dropped here.
      */
-    async newTasks(from: Date, after: FeedPosition | null, limit: number): Promise<FeedableTask[]> {
-      const position = after
-        ? { $or: [{ add_datetime: { $gt: after.addedAt } }, { add_datetime: after.addedAt, _id: { $gt: after.id } }] }
-        : {};
-      const documents = await tasks
-        .find({ status: CrawlerTaskStatus.New, add_datetime: { $gte: from }, ...position }, { projection: { job: 1, uri: 1, add_datetime: 1 } })
-        .sort({ add_datetime: 1, _id: 1 })
-        .limit(limit)
-        .toArray();
-      return documents.map((document) => ({ id: document._id, job: document.job, uri: document.uri, addedAt: document.add_datetime }));
+    async newTasks(after: ObjectId, limit: number): Promise<FeedPage> {
+      const entries = await queue.find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(limit).toArray();
+      if (entries.length === 0) return { tasks: [], read: 0, last: null };
+      const found = await tasks.find({ _id: { $in: entries.map((entry) => entry.task) } }, { projection }).toArray();
+      const byId = new Map(found.map((document) => [document._id.toHexString(), document]));
+      const page: FeedableTask[] = [];
+      const stale: ObjectId[] = [];
+      for (const entry of entries) {
+        const document = byId.get(entry.task.toHexString());
+        if (document?.status === CrawlerTaskStatus.New) page.push(feedable(document, entry._id));
+        else stale.push(entry._id);
+      }
+      await this.dequeue(stale);
+      return { tasks: page, read: entries.length, last: entries.at(-1)!._id };
+    },
+
+    /**
+     * The next `limit` crawler tasks after task `after` in `_id` order, the new ones of them:
+     * a sweep over every task, a bounded `_id` range at a time, for tasks that have no queue
+     * entry (written by the seed's own tools, or queued by a writer that crashed).
+     */
+    async sweep(after: ObjectId, limit: number): Promise<FeedPage> {
+      const found = await tasks.find({ _id: { $gt: after } }, { projection }).sort({ _id: 1 }).limit(limit).toArray();
+      return {
+        tasks: found.filter((document) => document.status === CrawlerTaskStatus.New).map((document) => feedable(document, null)),
+        read: found.length,
+        last: found.at(-1)?._id ?? null,
+      };
+    },
+
+    /** Removes queue entries (their tasks were sent, or need no sending). */
+    async dequeue(ids: readonly ObjectId[]): Promise<void> {
+      if (ids.length === 0) return;
+      await queue.deleteMany({ _id: { $in: [...ids] } });
     },
 
     /** Which of these jobs are enabled (a disabled job's tasks wait until it is enabled again). */
@@ -71,11 +112,11 @@ export function createTaskFeedRepository(db: Db) {
 
     /**
      * Claims tasks for `owner`: new markers, plus claims older than `staleBefore` (their feeder
-     * died before sending). Returns the ids now claimed by `owner`; tasks already sent or
-     * freshly claimed by another feeder are left out.
+     * died before sending). Returns the ids now claimed by `owner` (tasks freshly claimed by
+     * another feeder are left out) and those sent already.
      */
-    async claim(candidates: readonly FeedableTask[], owner: string, staleBefore: Date): Promise<Set<string>> {
-      if (candidates.length === 0) return new Set();
+    async claim(candidates: readonly FeedableTask[], owner: string, staleBefore: Date): Promise<{ claimed: Set<string>; sent: Set<string> }> {
+      if (candidates.length === 0) return { claimed: new Set(), sent: new Set() };
       const now = new Date();
       // Most candidates of an overlapping pass were sent already: look before inserting.
       const existing = await markers
@@ -95,7 +136,8 @@ export function createTaskFeedRepository(db: Db) {
         const taken = await markers.updateOne({ _id: marker._id, state: 'claimed', claimed_at: marker.claimed_at }, { $set: { owner, claimed_at: now } });
         if (taken.modifiedCount === 1) claimed.add(marker._id.toHexString());
       }
-      return claimed;
+      const sent = new Set(existing.filter((marker) => marker.state === 'sent').map((marker) => marker._id.toHexString()));
+      return { claimed, sent };
     },
 
     async markSent(ids: readonly ObjectId[], owner: string): Promise<void> {

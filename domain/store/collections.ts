@@ -24,5 +24,7 @@ export const Collection = {
   IngestRun: 'ingest_run',
   ErrorLog: 'error_log',
   FailureLog: 'failure_log',
+  /** New tasks waiting for the feeder, in the order they were stored (domain/store/task-queue.ts). */
+  CrawlerTaskQueue: 'crawler_task_queue',
 } as const;
 export type Collection = (typeof Collection)[keyof typeof Collection];

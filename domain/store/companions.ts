@@ -1,19 +1,12 @@
-import type { Collection, Document, ObjectId, WithId } from 'mongodb';
+import type { Collection, Document, Filter, ObjectId, WithId } from 'mongodb';
 
 /**
- * Companion documents (same `_id` as their seed document) of a page of seed documents, by id.
- * One `_id` lookup each, a few at a time, rather than `_id: {$in: […]}`: FerretDB 1.24 answers
- * `$in` by scanning the whole collection, a single-`_id` lookup from its index.
+ * Companion documents (same `_id` as their seed document) of a page of seed documents, by id:
+ * one `_id: {$in: […]}` query, answered from the `_id` index (on FerretDB thanks to the
+ * stack's patch, docs/data-model.md).
  */
 export async function findCompanions<T extends Document>(collection: Collection<T>, ids: readonly ObjectId[]): Promise<Map<string, WithId<T>>> {
-  const found = new Map<string, WithId<T>>();
-  const concurrency = 16;
-  for (let start = 0; start < ids.length; start += concurrency) {
-    const slice = ids.slice(start, start + concurrency);
-    const documents = await Promise.all(slice.map((id) => collection.findOne({ _id: id } as Parameters<Collection<T>['findOne']>[0])));
-    documents.forEach((document, index) => {
-      if (document) found.set(slice[index]!.toHexString(), document);
-    });
-  }
-  return found;
+  if (ids.length === 0) return new Map();
+  const documents = await collection.find({ _id: { $in: [...ids] } } as Filter<T>).toArray();
+  return new Map(documents.map((document) => [(document._id as ObjectId).toHexString(), document]));
 }

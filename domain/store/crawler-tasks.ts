@@ -3,6 +3,7 @@ import { ObjectId, type Collection as MongoCollection, type Db, type Filter, typ
 import { insertManyUnordered, type BulkInsertOutcome } from './bulk';
 import { Collection } from './collections';
 import type { SentTaskIds } from './sent-task-ids';
+import { enqueueTasks } from './task-queue';
 
 /** The seed's `CrawlerTask.STATUS_*`. */
 export const CrawlerTaskStatus = {
@@ -236,6 +237,7 @@ export function createCrawlerTaskRepository(db: Db) {
         });
       }
       await insertManyUnordered(sources, sourceDocuments);
+      await enqueueTasks(db, sourceDocuments.map((source) => ({ task: source._id, job: source.job })));
       return outcomes;
     },
 

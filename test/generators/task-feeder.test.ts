@@ -7,6 +7,7 @@ import { createTaskFeedRepository, TASK_FEED_COLLECTION, type TaskFeedRepository
 import { createKafka, ensureTopics } from '../../domain/kafka/kafka';
 import { createTaggedProducer, type TaggedProducer } from '../../domain/kafka/tagged-producer';
 import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
+import { Collection } from '../../domain/store/collections';
 import { CrawlerTaskStatus, TaskSource } from '../../domain/store/crawler-tasks';
 import type { Job } from '../../domain/store/jobs';
 import { createStore, type Store } from '../../domain/store/store';
@@ -101,6 +102,30 @@ describe('crawler tasks → the pipeline input topic (real Kafka and MongoDB-com
     const record = records.find((candidate) => candidate.key === ids[0]!.toHexString());
     assert.deepEqual(record?.value, { id: task!.id.toHexString(), type: 3, url: task!.uri, job: job.id.toHexString(), taskId: task!.id.toHexString(), source: 'crawler_task' });
     assert.equal((await feed.get(ids[0]!))?.state, 'sent');
+  });
+
+  it('reads the queue, which then holds only what is not sent yet', async () => {
+    const job = await store.jobs.create({ name: uniqueName('feed-queue') });
+    const ids = await addTasks(job, 30);
+    const queue = mongo.db.collection(Collection.CrawlerTaskQueue);
+    assert.equal(await queue.countDocuments({ task: { $in: ids } }), 30);
+    assert.equal((await feeder('feeder-q').runPass()).sent, 30);
+    assert.equal(await queue.countDocuments({ task: { $in: ids } }), 0);
+  });
+
+  it('sweeps crawler_task for new tasks without a queue entry (written by the seed\'s tools)', async () => {
+    const job = await store.jobs.create({ name: uniqueName('feed-sweep') });
+    const foreign = new ObjectId();
+    const uri = `https://example.com/${uniqueName('seed-tool')}`;
+    await mongo.db.collection(Collection.CrawlerTask).insertOne({
+      _id: foreign, job: job.id, task_generator: null, uri, cookie: null, args: null, status: CrawlerTaskStatus.New, store: null, add_datetime: new Date(),
+    });
+    // Sweeping 1,000 tasks a pass, it reaches the end of this database's tasks within a few passes.
+    const sweeper = feeder('feeder-s', { sweepSize: 1000 });
+    let sent = 0;
+    for (let pass = 0; pass < 5 && sent === 0; pass++) sent += (await sweeper.runPass()).sent;
+    assert.equal(sent, 1);
+    assert.deepEqual((await receivedFor([foreign])).map((record) => record.value.url), [uri]);
   });
 
   it('runs until stopped, sending tasks added while it runs', async () => {
