@@ -1,21 +1,30 @@
 import type { Tag } from '../api';
-import type { LoadedModel } from './model-file';
-import { sigmoid } from './naive-bayes';
-import { tokenSet } from './tokenize';
+import { featureCounts, termWeight } from './features';
+import { sigmoid } from './logistic-regression';
+import { linearArrays, LINEAR_FORMAT, type LoadedModel, type LinearModelFile, type NaiveBayesModelFile } from './model-file';
+import { presentWords } from './naive-bayes';
+import { tokenize } from './tokenize';
 
-/**
- * A model ready for the thread pool: the vocabulary as an open-addressing hash table over
- * one UTF-16 buffer, and the weights as a Float32Array — all in SharedArrayBuffers, so every
- * thread reads the one copy instead of building its own Map of words.
- */
-export interface CompiledModel {
+/** What every compiled model has, whatever its type. */
+interface CompiledCommon {
   version: string;
   name: string;
   tags: string[];
   fields: string[];
   maxChars: number;
-  threshold: number;
   bias: Float64Array;
+  /** Features (words, or hashed uni/bigrams) the model knows. */
+  vocabularySize: number;
+}
+
+/**
+ * Naive Bayes ready for the thread pool: the vocabulary as an open-addressing hash table over
+ * one UTF-16 buffer, and the weights as a Float32Array — all in SharedArrayBuffers, so every
+ * thread reads the one copy instead of building its own Map of words.
+ */
+export interface CompiledNaiveBayes extends CompiledCommon {
+  kind: 'naive-bayes';
+  threshold: number;
   /** weights[w * tags.length + t] */
   weights: Float32Array;
   /** Word w is `words[wordStart[w] .. wordStart[w + 1])`. */
@@ -23,18 +32,47 @@ export interface CompiledModel {
   wordStart: Int32Array;
   /** Slot → word index + 1 (0: empty). Size is a power of two, at least twice the vocabulary. */
   table: Int32Array;
-  vocabularySize: number;
 }
 
+/**
+ * The linear model ready for the thread pool: feature hashes in an open-addressing table
+ * (`slotKey` the hash, `slotFeature` its index + 1, 0 for an empty slot), idf and weights as
+ * Float32Arrays — all shared memory, numbers only.
+ */
+export interface CompiledLinear extends CompiledCommon {
+  kind: 'linear';
+  thresholds: Float64Array;
+  ngrams: 1 | 2;
+  sublinearTf: boolean;
+  keepStopWords: boolean;
+  /** weights[f * tags.length + t] */
+  weights: Float32Array;
+  idf: Float32Array;
+  slotKey: Uint32Array;
+  slotFeature: Int32Array;
+}
+
+export type CompiledModel = CompiledNaiveBayes | CompiledLinear;
+
+type Allocate = (bytes: number) => ArrayBufferLike;
+
 export function compileModel(loaded: LoadedModel, options: { shared?: boolean } = {}): CompiledModel {
-  const { model } = loaded;
-  const buffer = (bytes: number) => (options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const buffer: Allocate = (bytes) => (options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  return loaded.model.format === LINEAR_FORMAT ? compileLinear(loaded, loaded.model, buffer) : compileNaiveBayes(loaded, loaded.model, buffer);
+}
+
+function tableSize(entries: number): number {
+  let size = 2;
+  while (size < 2 * entries) size *= 2;
+  return size;
+}
+
+function compileNaiveBayes(loaded: LoadedModel, model: NaiveBayesModelFile, buffer: Allocate): CompiledNaiveBayes {
   const V = model.vocabulary.length;
   const characters = model.vocabulary.reduce((sum, word) => sum + word.length, 0);
   const words = new Uint16Array(buffer(2 * characters));
   const wordStart = new Int32Array(buffer(4 * (V + 1)));
-  let size = 2;
-  while (size < 2 * V) size *= 2;
+  const size = tableSize(V);
   const table = new Int32Array(buffer(4 * size));
   let offset = 0;
   model.vocabulary.forEach((word, w) => {
@@ -51,6 +89,7 @@ export function compileModel(loaded: LoadedModel, options: { shared?: boolean } 
   const bias = new Float64Array(buffer(8 * model.bias.length));
   bias.set(model.bias);
   return {
+    kind: 'naive-bayes',
     version: loaded.version,
     name: model.name,
     tags: model.tags,
@@ -66,9 +105,55 @@ export function compileModel(loaded: LoadedModel, options: { shared?: boolean } 
   };
 }
 
+function compileLinear(loaded: LoadedModel, model: LinearModelFile, buffer: Allocate): CompiledLinear {
+  const arrays = linearArrays(model, loaded.file);
+  const count = model.features.count;
+  const size = tableSize(count);
+  const slotKey = new Uint32Array(buffer(4 * size));
+  const slotFeature = new Int32Array(buffer(4 * size));
+  for (let f = 0; f < count; f++) {
+    const key = arrays.ids[f]!;
+    let slot = key & (size - 1);
+    while (slotFeature[slot] !== 0) slot = (slot + 1) & (size - 1);
+    slotKey[slot] = key;
+    slotFeature[slot] = f + 1;
+  }
+  const float64 = (values: ArrayLike<number>) => {
+    const array = new Float64Array(buffer(8 * values.length));
+    array.set(values);
+    return array;
+  };
+  const float32 = (values: ArrayLike<number>) => {
+    const array = new Float32Array(buffer(4 * values.length));
+    array.set(values);
+    return array;
+  };
+  return {
+    kind: 'linear',
+    version: loaded.version,
+    name: model.name,
+    tags: model.tags,
+    fields: model.fields,
+    maxChars: model.maxChars,
+    thresholds: float64(model.thresholds),
+    bias: float64(model.bias),
+    ngrams: model.features.ngrams,
+    sublinearTf: model.features.sublinearTf,
+    keepStopWords: model.features.keepStopWords,
+    weights: float32(arrays.weights),
+    idf: float32(arrays.idf),
+    slotKey,
+    slotFeature,
+    vocabularySize: count,
+  };
+}
+
 /** Bytes of the compiled model's arrays. */
 export function modelBytes(model: CompiledModel): number {
-  return model.bias.byteLength + model.weights.byteLength + model.words.byteLength + model.wordStart.byteLength + model.table.byteLength;
+  const shared = model.bias.byteLength + model.weights.byteLength;
+  return model.kind === 'linear'
+    ? shared + model.thresholds.byteLength + model.idf.byteLength + model.slotKey.byteLength + model.slotFeature.byteLength
+    : shared + model.words.byteLength + model.wordStart.byteLength + model.table.byteLength;
 }
 
 /** FNV-1a over UTF-16 code units. */
@@ -78,8 +163,8 @@ function hashWord(word: string): number {
   return hash >>> 0;
 }
 
-/** Index of `word` in the vocabulary, or -1. */
-export function lookupWord(model: CompiledModel, word: string): number {
+/** Index of `word` in a naive Bayes vocabulary, or -1. */
+export function lookupWord(model: CompiledNaiveBayes, word: string): number {
   const mask = model.table.length - 1;
   for (let slot = hashWord(word) & mask; ; slot = (slot + 1) & mask) {
     const entry = model.table[slot]!;
@@ -93,11 +178,30 @@ export function lookupWord(model: CompiledModel, word: string): number {
   }
 }
 
-/** The score (0..1) of every tag for a text's distinct tokens. */
-export function scoreTokens(model: CompiledModel, tokens: Iterable<string>): number[] {
+/** Index of a feature hash in a linear model, or -1. */
+export function lookupFeature(model: CompiledLinear, key: number): number {
+  const mask = model.slotKey.length - 1;
+  for (let slot = key & mask; ; slot = (slot + 1) & mask) {
+    const entry = model.slotFeature[slot]!;
+    if (entry === 0) return -1;
+    if (model.slotKey[slot] === key) return entry - 1;
+  }
+}
+
+/** The tokenizer options a model was trained with. */
+export function modelTokenizeOptions(model: CompiledModel) {
+  return { keepStopWords: model.kind === 'linear' && model.keepStopWords };
+}
+
+/** The score (0..1) of every tag for a text's tokens (`tokenize(text, modelTokenizeOptions(model))`). */
+export function scoreTokens(model: CompiledModel, tokens: readonly string[]): number[] {
+  return model.kind === 'linear' ? scoreLinear(model, tokens) : scoreNaiveBayes(model, tokens);
+}
+
+function scoreNaiveBayes(model: CompiledNaiveBayes, tokens: readonly string[]): number[] {
   const T = model.tags.length;
   const logits = Array.from(model.bias);
-  for (const token of tokens) {
+  for (const token of presentWords(tokens)) {
     const w = lookupWord(model, token);
     if (w < 0) continue;
     for (let t = 0; t < T; t++) logits[t]! += model.weights[w * T + t]!;
@@ -105,7 +209,28 @@ export function scoreTokens(model: CompiledModel, tokens: Iterable<string>): num
   return logits.map(sigmoid);
 }
 
-/** Scores a message's text with the model; tags at or above the threshold, each with its score. */
+function scoreLinear(model: CompiledLinear, tokens: readonly string[]): number[] {
+  const T = model.tags.length;
+  const sums = new Float64Array(T);
+  let norm = 0;
+  // Features the model never saw are left out of the vector, norm included (as at training).
+  for (const [key, count] of featureCounts(tokens, model.ngrams)) {
+    const f = lookupFeature(model, key);
+    if (f < 0) continue;
+    const x = termWeight(count, model.sublinearTf) * model.idf[f]!;
+    norm += x * x;
+    for (let t = 0; t < T; t++) sums[t]! += x * model.weights[f * T + t]!;
+  }
+  const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  return Array.from(sums, (sum, t) => sigmoid(model.bias[t]! + sum * scale));
+}
+
+/** The threshold at which a model adds tag t. */
+export function tagThreshold(model: CompiledModel, t: number): number {
+  return model.kind === 'linear' ? model.thresholds[t]! : model.threshold;
+}
+
+/** Scores a message's text with the model; tags at or above their threshold, each with its score. */
 export function classify(model: CompiledModel, texts: Record<string, string>): Tag[] {
   let text = '';
   for (const field of model.fields) {
@@ -117,8 +242,8 @@ export function classify(model: CompiledModel, texts: Record<string, string>): T
   if (text.length > model.maxChars) text = text.slice(0, model.maxChars);
   if (text.length === 0) return [];
   const tags: Tag[] = [];
-  scoreTokens(model, tokenSet(text)).forEach((score, t) => {
-    if (score >= model.threshold) tags.push({ name: model.tags[t]!, score: Math.round(score * 1e4) / 1e4, source: 'model', rule: model.name });
+  scoreTokens(model, tokenize(text, modelTokenizeOptions(model))).forEach((score, t) => {
+    if (score >= tagThreshold(model, t)) tags.push({ name: model.tags[t]!, score: Math.round(score * 1e4) / 1e4, source: 'model', rule: model.name });
   });
   return tags.sort((a, b) => b.score - a.score);
 }

@@ -1,4 +1,4 @@
-import { compileModel, scoreTokens } from './compiled-model';
+import { compileModel, scoreTokens, tagThreshold } from './compiled-model';
 import type { ModelFile } from './model-file';
 import type { TrainingExample } from './naive-bayes';
 
@@ -23,23 +23,44 @@ export interface Evaluation {
   macro: { precision: number; recall: number; f1: number };
 }
 
+/** Anything that scores a message's tokens for each of its tags: a trained model or the baseline. */
+export interface Scorer {
+  tags: readonly string[];
+  /** The score at which tag t is added. */
+  threshold(t: number): number;
+  /** A score (0..1) per tag for a message's tokens (stop words kept). */
+  scores(tokens: readonly string[]): ArrayLike<number>;
+}
+
+/** A model file as a scorer, through the compiled form the engine runs. */
+export function modelScorer(model: ModelFile): Scorer {
+  const compiled = compileModel({ model, version: 'evaluation', file: '' });
+  return { tags: model.tags, threshold: (t) => tagThreshold(compiled, t), scores: (tokens) => scoreTokens(compiled, tokens) };
+}
+
 /** Precision, recall and F1 per tag of `model` on `examples` (messages it was not trained on). */
 export function evaluateModel(model: ModelFile, examples: readonly TrainingExample[]): Evaluation {
-  const compiled = compileModel({ model, version: 'evaluation', file: '' });
-  const counts = model.tags.map(() => ({ tp: 0, fp: 0, fn: 0, support: 0 }));
+  return evaluateScorer(modelScorer(model), examples);
+}
+
+/** Precision, recall and F1 per tag of the scorer's tags on `examples`. */
+export function evaluateScorer(scorer: Scorer, examples: readonly TrainingExample[]): Evaluation {
+  const counts = scorer.tags.map(() => ({ tp: 0, fp: 0, fn: 0, support: 0 }));
+  const thresholds = scorer.tags.map((_, t) => scorer.threshold(t));
   for (const example of examples) {
     const truth = new Set(example.labels);
-    scoreTokens(compiled, example.tokens).forEach((score, t) => {
-      const predicted = score >= model.threshold;
-      const actual = truth.has(model.tags[t]!);
+    const scores = scorer.scores(example.tokens);
+    for (let t = 0; t < scorer.tags.length; t++) {
+      const predicted = scores[t]! >= thresholds[t]!;
+      const actual = truth.has(scorer.tags[t]!);
       const count = counts[t]!;
       if (actual) count.support++;
       if (predicted && actual) count.tp++;
       else if (predicted) count.fp++;
       else if (actual) count.fn++;
-    });
+    }
   }
-  const perTag = counts.map((count, t) => ({ tag: model.tags[t]!, ...metrics(count.tp, count.fp, count.fn), support: count.support }));
+  const perTag = counts.map((count, t) => ({ tag: scorer.tags[t]!, ...metrics(count.tp, count.fp, count.fn), support: count.support }));
   const sum = (pick: (m: TagMetrics) => number) => perTag.reduce((total, m) => total + pick(m), 0);
   const mean = (pick: (m: TagMetrics) => number) => (perTag.length === 0 ? 0 : sum(pick) / perTag.length);
   return {

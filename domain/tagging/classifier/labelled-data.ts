@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { readPath } from '../text/prepare-message';
 import { seededRandom } from '../text/seeded-random';
 import type { TrainingExample } from './naive-bayes';
-import { tokenSet } from './tokenize';
+import { tokenize } from './tokenize';
 
 /** One line of a labelled data file: the message's text and its tags. */
 export interface LabelledMessage {
@@ -20,41 +21,114 @@ export class LabelledDataError extends Error {
     readonly line: number,
     problem: string,
   ) {
-    super(`${file}:${line}: ${problem}`);
+    super(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`);
   }
 }
 
+export interface LabelledFile {
+  messages: LabelledMessage[];
+  /** Messages with no text in any of the fields (kept: "no text" is data too, but usually a wrong --fields). */
+  withoutText: number;
+}
+
+/** The keys a message's tags may come under, first found wins. */
+const LABEL_KEYS = ['tags', 'labels', 'label'] as const;
+
 /**
  * Reads labelled messages, one JSON object a line: the message's fields (the text in
- * `fields`, e.g. `text` and `content`) and its tags in `tags` (or `labels`), an array of
- * strings — empty for a message that has none of the tags. Blank lines are skipped.
+ * `fields`, e.g. `text` and `content`) and its tags in `tags` (or `labels`, or `label`): an
+ * array of tag names — empty for a message that has none of the tags — or one name; numbers
+ * count as names (`"label": 1` is the tag "1"), as public corpora often write them. Blank
+ * lines and a byte-order mark are skipped; the file is read in chunks, so its size is not
+ * bounded by the longest string V8 holds.
+ * @throws {LabelledDataError} naming the file and line of the first unusable line, or when no message has any text.
  */
 export function readLabelledFile(file: string, fields: readonly string[]): LabelledMessage[] {
+  return readLabelledData(file, fields).messages;
+}
+
+export function readLabelledData(file: string, fields: readonly string[]): LabelledFile {
   const messages: LabelledMessage[] = [];
-  readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .forEach((content, i) => {
-      const line = i + 1;
-      if (content.trim() === '') return;
-      let record: unknown;
-      try {
-        record = JSON.parse(content);
-      } catch (error) {
-        throw new LabelledDataError(file, line, `not JSON: ${(error as Error).message}`);
-      }
-      if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new LabelledDataError(file, line, 'not a JSON object');
-      const labels = (record as Record<string, unknown>).tags ?? (record as Record<string, unknown>).labels;
-      if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string' && label.trim() !== '')) {
-        throw new LabelledDataError(file, line, '"tags" must be an array of tag names (empty for none)');
-      }
-      const text = fields
-        .map((field) => readPath(record, field))
-        .filter((value): value is string => typeof value === 'string' && value !== '')
-        .join('\n');
-      messages.push({ text, labels: labels.map((label: string) => label.trim()), line });
-    });
+  let withoutText = 0;
+  let firstKeys: string[] | undefined;
+  for (const { line, content } of readLines(file)) {
+    if (content.trim() === '') continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(content);
+    } catch (error) {
+      throw new LabelledDataError(file, line, `not JSON: ${(error as Error).message}`);
+    }
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new LabelledDataError(file, line, 'not a JSON object');
+    const object = record as Record<string, unknown>;
+    firstKeys ??= Object.keys(object);
+    const labels = parseLabels(object[LABEL_KEYS.find((key) => key in object) ?? 'tags']);
+    if (typeof labels === 'string') throw new LabelledDataError(file, line, labels);
+    const text = fields
+      .map((field) => readPath(record, field))
+      .filter((value): value is string => typeof value === 'string' && value !== '')
+      .join('\n');
+    if (text === '') withoutText++;
+    messages.push({ text, labels, line });
+  }
   if (messages.length === 0) throw new LabelledDataError(file, 0, 'holds no labelled messages');
-  return messages;
+  if (withoutText === messages.length) {
+    throw new LabelledDataError(
+      file,
+      0,
+      `no message has text in the fields ${fields.join(', ')} (the first line's keys: ${(firstKeys ?? []).join(', ')}); name the text fields with --fields`,
+    );
+  }
+  return { messages, withoutText };
+}
+
+/** The tag names of a message, or what is wrong with them. */
+function parseLabels(value: unknown): string[] | string {
+  const problem = '"tags" must be an array of tag names (empty for none), or one tag name';
+  if (value === undefined || value === null) return problem;
+  const list = Array.isArray(value) ? value : [value];
+  const names: string[] = [];
+  for (const item of list) {
+    if (typeof item === 'number' && Number.isFinite(item)) names.push(String(item));
+    else if (typeof item === 'string' && item.trim() !== '') names.push(item.trim());
+    else return problem;
+  }
+  return [...new Set(names)];
+}
+
+/** The lines of a file, decoded as UTF-8 (invalid bytes become U+FFFD), read a mebibyte at a time. */
+function* readLines(file: string): Generator<{ line: number; content: string }> {
+  let descriptor: number;
+  try {
+    descriptor = openSync(file, 'r');
+  } catch (error) {
+    throw new LabelledDataError(file, 0, `cannot read the file: ${(error as Error).message}`);
+  }
+  try {
+    const decoder = new StringDecoder('utf8');
+    const chunk = Buffer.alloc(1 << 20);
+    let pending = '';
+    let line = 0;
+    for (;;) {
+      let bytes: number;
+      try {
+        bytes = readSync(descriptor, chunk, 0, chunk.length, null);
+      } catch (error) {
+        throw new LabelledDataError(file, 0, `cannot read the file: ${(error as Error).message}`);
+      }
+      pending += bytes > 0 ? decoder.write(chunk.subarray(0, bytes)) : decoder.end();
+      if (line === 0 && pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        yield { line: ++line, content: pending.slice(0, newline).replace(/\r$/, '') };
+        pending = pending.slice(newline + 1);
+      }
+      if (bytes === 0) break;
+    }
+    if (pending !== '') yield { line: ++line, content: pending };
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 /**
@@ -72,7 +146,10 @@ export function splitHoldout<T>(items: readonly T[], fraction: number, seed: num
   return { train: shuffled.slice(0, shuffled.length - testSize), test: shuffled.slice(shuffled.length - testSize) };
 }
 
-/** Labelled messages as training examples: their distinct tokens and their tags. */
-export function toTrainingExamples(messages: readonly LabelledMessage[]): TrainingExample[] {
-  return messages.map((message) => ({ tokens: tokenSet(message.text), labels: message.labels }));
+/** Labelled messages as training examples: their tokens (stop words kept) and their tags. */
+export function toTrainingExamples(messages: readonly LabelledMessage[], onProgress?: (done: number, total: number) => void): TrainingExample[] {
+  return messages.map((message, i) => {
+    if (onProgress && i % 2000 === 0) onProgress(i, messages.length);
+    return { tokens: tokenize(message.text, { keepStopWords: true }), labels: message.labels };
+  });
 }

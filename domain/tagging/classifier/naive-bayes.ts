@@ -1,9 +1,10 @@
-import { MODEL_FORMAT, type ModelFile } from './model-file';
+import { NAIVE_BAYES_FORMAT, type NaiveBayesModelFile } from './model-file';
+import { isStopWord } from './tokenize';
 
 /** One labelled message, reduced to what training needs. */
 export interface TrainingExample {
-  /** Distinct tokens of the message's text (`tokenSet`). */
-  tokens: ReadonlySet<string>;
+  /** The tokens of the message's text, in order, stop words kept (`tokenize(text, { keepStopWords: true })`). */
+  tokens: readonly string[];
   /** Its tags; none is a valid answer (a message about nothing the model knows). */
   labels: readonly string[];
 }
@@ -49,7 +50,7 @@ export interface TrainOptions {
  * prior odds. Sparse throughout: counts are kept per word that occurs, never a dense
  * vocabulary vector per message (why not `natural`: see docs/tagging.md).
  */
-export function trainNaiveBayes(examples: readonly TrainingExample[], options: TrainOptions): ModelFile {
+export function trainNaiveBayes(examples: readonly TrainingExample[], options: TrainOptions): NaiveBayesModelFile {
   const tags = [...new Set(examples.flatMap((example) => example.labels))].sort();
   if (tags.length === 0) throw new Error('training data has no labels: every message has an empty tag list');
   const tagIndex = new Map(tags.map((tag, i) => [tag, i]));
@@ -63,7 +64,7 @@ export function trainNaiveBayes(examples: readonly TrainingExample[], options: T
   for (const example of examples) {
     const labelIndexes = [...new Set(example.labels)].map((label) => tagIndex.get(label)!);
     for (const t of labelIndexes) positives[t]!++;
-    for (const token of example.tokens) {
+    for (const token of presentWords(example.tokens)) {
       documentsWith.set(token, (documentsWith.get(token) ?? 0) + 1);
       let counts = positivesWith.get(token);
       if (!counts) positivesWith.set(token, (counts = new Float64Array(T)));
@@ -104,7 +105,7 @@ export function trainNaiveBayes(examples: readonly TrainingExample[], options: T
   const bias = tags.map((_, t) => round(Math.log((positives[t]! + 1) / (examples.length - positives[t]! + 1))));
 
   return {
-    format: MODEL_FORMAT,
+    format: NAIVE_BAYES_FORMAT,
     name: options.name,
     createdAt: (options.createdAt ?? new Date()).toISOString(),
     fields: options.fields,
@@ -118,8 +119,11 @@ export function trainNaiveBayes(examples: readonly TrainingExample[], options: T
   };
 }
 
-export function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+/** The distinct words naive Bayes reads: stop words are left out (its weights cannot learn that they say nothing). */
+export function presentWords(tokens: readonly string[]): Set<string> {
+  const words = new Set<string>();
+  for (const token of tokens) if (!isStopWord(token)) words.add(token);
+  return words;
 }
 
 /** Six decimal places: model files stay small, and no score moves by more than rounding noise. */

@@ -23,16 +23,26 @@ const STOP_WORDS = new Set([
 const SKIP = /^[\p{P}\p{S}\p{Z}\p{C}\s]+$/u;
 const NUMBER = /^[\d.,%]+$/;
 
+export interface TokenizeOptions {
+  /**
+   * Keep the stop words. A linear model learns its own weight for each word (and the
+   * bigrams a stop word forms: 不 好 is not 好), so only naive Bayes drops them.
+   * @default false
+   */
+  keepStopWords?: boolean;
+}
+
 /**
  * Text → features: jieba segments Chinese (and splits Latin words, numbers and punctuation
- * on the way); tokens are case-folded like keywords, punctuation and stop words are dropped,
- * and numbers become one token, `<num>`.
+ * on the way); tokens are case-folded like keywords, punctuation (and, unless kept, stop
+ * words) are dropped, and numbers become one token, `<num>`.
  */
-export function tokenize(text: string): string[] {
+export function tokenize(text: string, options: TokenizeOptions = {}): string[] {
   const tokens: string[] = [];
+  const dropStopWords = options.keepStopWords !== true;
   for (const piece of segmenter().cut(foldCase(text), false)) {
     const token = piece.trim();
-    if (token.length === 0 || token.length > 40 || SKIP.test(token) || STOP_WORDS.has(token)) continue;
+    if (token.length === 0 || token.length > 40 || SKIP.test(token) || (dropStopWords && STOP_WORDS.has(token))) continue;
     tokens.push(NUMBER.test(token) ? '<num>' : token);
   }
   return tokens;
@@ -41,4 +51,9 @@ export function tokenize(text: string): string[] {
 /** The distinct tokens of a text: the model counts whether a word occurs, not how often. */
 export function tokenSet(text: string): Set<string> {
   return new Set(tokenize(text));
+}
+
+/** Whether naive Bayes leaves this (case-folded) token out. */
+export function isStopWord(token: string): boolean {
+  return STOP_WORDS.has(token);
 }
