@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../domain/logging/logger';
 
 export interface SupervisedProcess {
@@ -8,14 +7,32 @@ export interface SupervisedProcess {
   args: string[];
 }
 
+export interface ProcessSupervisorOptions {
+  /** How long a child may take to stop after SIGTERM before it is killed. @default 30_000 */
+  stopTimeoutMs?: number;
+}
+
+export interface ProcessSupervisor {
+  /** Stops every child (SIGTERM, then SIGKILL after the stop timeout) and restarts none; safe to call twice. */
+  stop(): Promise<void>;
+}
+
 /**
  * Runs crawlflow's processes as children of `crawlflow up`: each line they log is prefixed
- * with the process name, a crashed child is restarted with backoff, and SIGINT/SIGTERM stop
- * them all gracefully.
+ * with the process name, and a child that exits is restarted with backoff. A child that
+ * cannot start exits non-zero (its own lifecycle bounds the start), so a failed start shows
+ * here as a restart, never as a silent outage.
  */
-export async function supervise(entry: string, processes: SupervisedProcess[], logger: Logger): Promise<void> {
+export function startProcessSupervisor(
+  entry: string,
+  processes: SupervisedProcess[],
+  logger: Logger,
+  options: ProcessSupervisorOptions = {},
+): ProcessSupervisor {
+  const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
   let stopping = false;
   const children = new Map<string, ChildProcess>();
+  const pendingRestarts = new Set<NodeJS.Timeout>();
 
   const launch = (spec: SupervisedProcess, restarts: number): void => {
     const child = spawn(process.execPath, [entry, ...spec.args], {
@@ -34,33 +51,36 @@ export async function supervise(entry: string, processes: SupervisedProcess[], l
       const nextRestarts = Date.now() - started > 60_000 ? 0 : restarts + 1;
       const delayMs = Math.min(30_000, 1000 * 2 ** Math.min(nextRestarts, 5));
       logger.error({ process: spec.name, code, signal, restartInMs: delayMs }, 'process exited; restarting');
-      void sleep(delayMs).then(() => {
+      const timer = setTimeout(() => {
+        pendingRestarts.delete(timer);
         if (!stopping) launch(spec, nextRestarts);
-      });
+      }, delayMs);
+      pendingRestarts.add(timer);
     });
   };
 
   for (const spec of processes) launch(spec, 0);
   logger.info({ processes: processes.map((spec) => spec.name) }, 'crawlflow processes started; Ctrl-C stops them');
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
       stopping = true;
-      logger.info({ signal }, 'stopping crawlflow processes');
-      const exits = [...children.values()].map(
-        (child) => new Promise<void>((done) => (child.exitCode !== null ? done() : child.once('exit', () => done()))),
-      );
-      for (const child of children.values()) child.kill('SIGTERM');
-      const force = setTimeout(() => {
-        for (const child of children.values()) child.kill('SIGKILL');
-      }, 30_000);
-      void Promise.all(exits).then(() => {
+      stopped ??= (async () => {
+        for (const timer of pendingRestarts) clearTimeout(timer);
+        pendingRestarts.clear();
+        logger.info({ processes: [...children.keys()] }, 'stopping crawlflow processes');
+        const exits = [...children.values()].map(
+          (child) => new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done()))),
+        );
+        for (const child of children.values()) child.kill('SIGTERM');
+        const force = setTimeout(() => {
+          for (const child of children.values()) child.kill('SIGKILL');
+        }, stopTimeoutMs);
+        await Promise.all(exits);
         clearTimeout(force);
-        resolve();
-      });
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+      })();
+      return stopped;
+    },
+  };
 }

@@ -33,8 +33,11 @@ const QUEUE_DEPENDENCIES: Record<QueueKind, ReadonlyArray<'mongodb' | 'kafka'>> 
 export interface RunWorkersOptions {
   /** Stops the workers like SIGTERM does (tests, embedding). @default only signals stop them */
   signal?: AbortSignal;
-  /** Called once every worker polls, with where the metrics and health endpoints answer. */
-  onReady?: (info: { metricsUrl: string }) => void;
+  /**
+   * Called once every worker polls, with where the metrics and health endpoints answer and
+   * the readiness checks `/readyz` runs (the process lifecycle watches them).
+   */
+  onReady?: (info: { metricsUrl: string; checks: readonly ReadinessCheck[] }) => void;
 }
 
 /** `worker-io`, or `worker-io+cpu` for a process serving several queues. */
@@ -95,7 +98,7 @@ export async function runWorkers(
       }),
     );
     if (options.signal?.aborted) stop();
-    options.onReady?.({ metricsUrl: metricsServer.url });
+    options.onReady?.({ metricsUrl: metricsServer.url, checks });
     const results = await Promise.allSettled(running);
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure) throw failure.reason;

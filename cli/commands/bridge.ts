@@ -1,31 +1,36 @@
 import type { Command } from 'commander';
+import type { Consumer } from 'kafkajs';
 import { createKafka } from '../../domain/kafka/kafka';
-import { serveProcessHealth } from '../../domain/metrics/process-health';
-import { connectMongo } from '../../domain/mongo/client';
-import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
 import { createBridgeOnClients } from '../../starters/bridge';
-import { loadCliContext } from '../context';
+import { runProcessCommand } from '../process-command';
 
 export function registerBridgeCommand(program: Command): void {
   program
     .command('bridge')
     .description('consume the input topic: one message workflow per record, bad records to the dead-letter topic')
-    .action(async () => {
-      const { config, logger } = loadCliContext('bridge');
-      const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-bridge' });
-      const temporal = await connectTemporalClient(config.temporal);
-      const health = await serveProcessHealth('bridge', config, logger, { temporal: temporal.connection, db: mongo.db, consumerLag: true });
-      const bridge = createBridgeOnClients({ config, logger, kafka: createKafka(config.kafka, logger, 'bridge'), temporal, db: mongo.db });
-      await bridge.start();
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
-      logger.info('stopping the bridge');
-      await bridge.stop();
-      await closeTemporalClient(temporal);
-      await mongo.client.close();
-      await health.close();
-      logger.info('bridge stopped');
+    .action(() =>
+      runProcessCommand('bridge', async ({ config, logger, lifecycle, mongo, temporal, health }) => {
+        const { db } = await mongo();
+        const client = await temporal();
+        const { checks } = await health({ temporal: client.connection, db, consumerLag: true });
+        const bridge = createBridgeOnClients({ config, logger, kafka: createKafka(config.kafka, logger, 'bridge'), temporal: client, db });
+        // Registered before start, so a start that fails half-way still disconnects what it connected.
+        lifecycle.onShutdown('bridge', () => bridge.stop());
+        const done = consumerStoppedForGood(bridge.consumer);
+        await bridge.start();
+        return { done, dependencies: checks };
+      }),
+    );
+}
+
+/**
+ * Rejects when kafkajs gives the consumer up (a crash it will not restart after): the bridge
+ * would otherwise stay alive consuming nothing. Crashes kafkajs restarts from are its business.
+ */
+function consumerStoppedForGood(consumer: Consumer): Promise<never> {
+  return new Promise<never>((_resolve, reject) => {
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) reject(payload.error);
     });
+  });
 }

@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stack } from '../../stack/stack';
 import { setupInfrastructure } from '../../starters/setup';
-import { loadCliContext } from '../context';
-import { supervise, type SupervisedProcess } from '../supervisor';
+import { runProcessCommand } from '../process-command';
+import { startProcessSupervisor, type SupervisedProcess } from '../supervisor';
 
 /** Every long-running crawlflow process, as `crawlflow up` runs them on one machine. */
 export const CRAWLFLOW_PROCESSES: SupervisedProcess[] = [
@@ -16,25 +16,41 @@ export const CRAWLFLOW_PROCESSES: SupervisedProcess[] = [
   { name: 'web', args: ['web'] },
 ];
 
+/** `up` waits for its children, which have PROCESS_SHUTDOWN_TIMEOUT_SECONDS each; this is its margin over theirs. */
+const CHILD_STOP_MARGIN_MS = 5_000;
+
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description("crawlflow's main job: bring the local stack up, create topics and indexes, run every process")
     .option('--no-stack', 'do not start the local stack (services are already running elsewhere)')
-    .action(async (options: { stack: boolean }) => {
-      const { config, logger } = loadCliContext('up');
-      if (options.stack) await stack.up(stack.services);
-      await setupInfrastructure(config, logger);
-      process.stderr.write(
-        [
-          '',
-          `  Temporal Web UI  ${config.temporal.uiUrl}`,
-          `  crawlflow web    http://${config.web.host}:${config.web.port}`,
-          `  MailDev (alerts) http://127.0.0.1:1080`,
-          `  stack status     npm run stack -- status   (the stack keeps running after Ctrl-C; npm run stack -- down stops it)`,
-          '',
-        ].join('\n') + '\n',
-      );
-      await supervise(resolve(__dirname, '../../bin/crawlflow.js'), CRAWLFLOW_PROCESSES, logger);
-    });
+    .action((options: { stack: boolean }) =>
+      runProcessCommand(
+        'up',
+        async ({ config, logger, lifecycle }) => {
+          await setupInfrastructure(config, logger);
+          process.stderr.write(
+            [
+              '',
+              `  Temporal Web UI  ${config.temporal.uiUrl}`,
+              `  crawlflow web    http://${config.web.host}:${config.web.port}`,
+              `  MailDev (alerts) http://127.0.0.1:1080`,
+              `  stack status     npm run stack -- status   (the stack keeps running after Ctrl-C; npm run stack -- down stops it)`,
+              '',
+            ].join('\n') + '\n',
+          );
+          const children = startProcessSupervisor(resolve(__dirname, '../../bin/crawlflow.js'), CRAWLFLOW_PROCESSES, logger, {
+            stopTimeoutMs: config.process.shutdownTimeoutMs + CHILD_STOP_MARGIN_MS,
+          });
+          lifecycle.onShutdown('crawlflow processes', () => children.stop());
+        },
+        {
+          // Installing the stack the first time takes minutes: not part of the bounded start.
+          beforeStart: async () => {
+            if (options.stack) await stack.up(stack.services);
+          },
+          extraShutdownMs: 2 * CHILD_STOP_MARGIN_MS,
+        },
+      ),
+    );
 }

@@ -64,6 +64,8 @@ export interface Config {
   };
   web: { host: string; port: number; token: string | undefined };
   metrics: { host: string; port: number };
+  /** How long-running processes start, wait for lost dependencies and stop (domain/process/lifecycle.ts). */
+  process: { startTimeoutMs: number; dependencyLossMs: number; shutdownTimeoutMs: number };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
 }
 
@@ -143,6 +145,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     web: { host: env.WEB_HOST, port: env.WEB_PORT, token: env.WEB_TOKEN },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT },
+    process: {
+      startTimeoutMs: env.PROCESS_START_TIMEOUT_SECONDS * 1000,
+      dependencyLossMs: env.PROCESS_DEPENDENCY_LOSS_SECONDS * 1000,
+      shutdownTimeoutMs: env.PROCESS_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
   };
 }

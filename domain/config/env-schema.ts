@@ -21,6 +21,14 @@ const positiveInt = (fallback: number) =>
     .transform(Number)
     .pipe(z.number().int().positive('must be greater than 0'))
     .default(fallback);
+const wholeNumber = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(0))
+    .default(fallback);
 const port = (fallback: number) =>
   z
     .string()
@@ -148,6 +156,15 @@ export const envSchema = z.object({
   METRICS_HOST: text('127.0.0.1').describe('Address the metrics and health endpoints listen on'),
   METRICS_PORT: port(0).describe(
     'Port of the metrics and health endpoints; 0 picks the per-process default (workers 9464 workflows, 9465 io, 9466 cpu, 9467 sandbox; bridge 9468; web 9469; feeder 9470), the Temporal SDK exporter of a worker listens 10 above (docs/operations.md)',
+  ),
+  PROCESS_START_TIMEOUT_SECONDS: positiveInt(60).describe(
+    'Longest a long-running process (bridge, feeder, web, worker, up) may take to start; past it, or when its start fails, it exits with status 1',
+  ),
+  PROCESS_DEPENDENCY_LOSS_SECONDS: wholeNumber(300).describe(
+    'How long a running process waits for a dependency that stopped answering (Temporal, Kafka, MongoDB) before it exits with status 1 so its supervisor restarts it; 0 waits forever',
+  ),
+  PROCESS_SHUTDOWN_TIMEOUT_SECONDS: positiveInt(25).describe(
+    'Longest a process may take to stop on SIGINT/SIGTERM (in-flight work finishes, clients close) before it exits anyway',
   ),
   LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {

@@ -31,12 +31,17 @@ export interface ProcessDependencies {
  * await health.close();
  * ```
  */
+export interface ProcessHealth extends MetricsServer {
+  /** The readiness checks `/readyz` runs: what the process's lifecycle watches while it runs. */
+  readonly checks: readonly ReadinessCheck[];
+}
+
 export async function serveProcessHealth(
   kind: Exclude<MetricsProcessKind, `worker-${string}`>,
   config: Config,
   logger: Logger,
   dependencies: ProcessDependencies,
-): Promise<MetricsServer> {
+): Promise<ProcessHealth> {
   const server = await startMetricsServer({
     processName: kind,
     host: config.metrics.host,
@@ -65,6 +70,7 @@ export async function serveProcessHealth(
   let closed: Promise<void> | undefined;
   return {
     ...server,
+    checks,
     close() {
       closed ??= (async () => {
         if (dependencies.consumerLag) observeLabelledGauge(metrics.bridgeConsumerLag, undefined);

@@ -37,6 +37,21 @@ const LATENCY_BUCKET_OVERRIDES = Object.fromEntries(
   ),
 );
 
+/**
+ * The SDK warns about each half of a worker it does not poll. crawlflow runs one worker per
+ * task queue — workflows only on one, activities only on the others — so these are how it is
+ * built, not a problem: they log at debug, and a warning at start-up means something.
+ */
+const EXPECTED_BY_DESIGN = new Set([
+  'No workflows registered, not polling for workflow tasks',
+  'No activities registered, not polling for activity tasks',
+]);
+
+/** The pino level of one SDK log line. */
+export function temporalLogLevel(level: LogLevel, message: string): (typeof LEVELS)[LogLevel] {
+  return EXPECTED_BY_DESIGN.has(message) ? 'debug' : LEVELS[level];
+}
+
 let installed: { metricsBindAddress: string | undefined } | undefined;
 
 /**
@@ -53,7 +68,7 @@ export async function installTemporalRuntime(logger: Logger, options: TemporalRu
     Runtime.install({
       logger: new DefaultLogger('INFO', (entry) => {
         const { message, level, meta } = entry;
-        temporalLogger[LEVELS[level]]({ ...(meta ?? {}) }, message);
+        temporalLogger[temporalLogLevel(level, message)]({ ...(meta ?? {}) }, message);
       }),
       telemetryOptions: {
         // The SDK core's own (Rust) log lines go through the same logger instead of raw to stderr.
