@@ -16,9 +16,13 @@ export const MAX_HOST_CHARS = 253;
  */
 const LABEL_CHARACTER = /[A-Za-z0-9_-]/;
 
-/** The host without the one trailing dot of an absolute DNS name (`example.com.` is `example.com`). */
+/**
+ * The host without the one trailing dot of an absolute DNS name (`example.com.` is `example.com`).
+ * A host that is nothing but dots or ends in an empty label (`.`, `a..`) is left as it is: it is
+ * refused anyway ({@link hostProblem}), and stripping would make it another (or no) host.
+ */
 export function withoutTrailingDot(hostname: string): string {
-  return hostname.endsWith('.') && !hostname.startsWith('[') ? hostname.slice(0, -1) : hostname;
+  return /[^.]\.$/.test(hostname) && !hostname.startsWith('[') ? hostname.slice(0, -1) : hostname;
 }
 
 /**
@@ -27,7 +31,7 @@ export function withoutTrailingDot(hostname: string): string {
  */
 export function hostProblem(hostname: string): string | null {
   if (hostname.startsWith('[')) return null;
-  const name = withoutTrailingDot(hostname);
+  const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
   const labels = name.split('.');
   const host = `host "${hostname.length > 100 ? `${hostname.slice(0, 100)}…` : hostname}"`;
   if (labels.some((label) => label === '')) return `${host} has an empty label`;
