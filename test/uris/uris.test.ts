@@ -119,6 +119,27 @@ describe('validateUri', () => {
     }
   });
 
+  it('never accepts what the WHATWG parser rejects (cases in the spirit of the web-platform-tests URL data)', () => {
+    const inputs = [
+      'http://[www.example.com]/', 'http://192.168.0.257/', 'http://[::1.2.3.]/', 'http://[1::2::3]/', 'http://%zz%66%a.com/',
+      'http://%25/', 'http://hello%00/', 'http://0..0x300/', 'http://0xffffffff1/', 'https://x x:12/', 'http://a:b@/www.example.com',
+      'http://user@/www.example.com', 'http://a<b/', 'http://a>b/', 'http://a^b/', 'http://a|b/', 'http://[/', 'http://]/', 'http://1.2.3.4.5/',
+      'http://foo.09/', 'http://x:65536/', 'http://x:-1/', 'http://x:1.5/', 'http://xn--/', 'http://a.b.c.xn--pokxncvks/', 'http://%ef%bc%85%ef%bc%94%ef%bc%91.com/',
+      'http://\uFDD0zyx.com/', 'http://\u00ADexample\u00AD.com'.replace(/\u00AD/g, '%C2%AD'), 'http://ｘｎ--/',
+    ];
+    for (const input of inputs) {
+      let parses = true;
+      try {
+        new URL(input);
+      } catch {
+        parses = false;
+      }
+      const result = validateUri(input, web);
+      if (!parses) assert.ok(!result.ok, `${input} is rejected by WHATWG and here`);
+      else assert.ok(!result.ok || result.url.href === new URL(input).href, input);
+    }
+  });
+
   it('takes allowed schemes from the configuration', () => {
     assert.equal(validateUri('ftp://files.example.com/a', { allowedSchemes: ['ftp'] }).ok, true);
     assert.equal(validateUri('https://example.com/', { allowedSchemes: ['ftp'] }).ok, false);
