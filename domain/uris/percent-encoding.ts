@@ -10,7 +10,8 @@
  *   from its escape (`&` separates parameters, `%26` does not);
  * - an escaped octet that is not unreserved (`%2F`, `%E4`; hex case does not matter), and any
  *   character a URI may not hold as it is — `[ ] { } | ^ \ ` `` ` `` `"` `<` `>` space, non-ASCII —
- *   which stands for its UTF-8 escapes (`{` and `%7B` are one token), as browsers send it;
+ *   which stands for its UTF-8 escapes (`{` and `%7B` are one token: RFC 3986 knows only the
+ *   escaped form, and servers decode both alike);
  * - a `%` that starts no escape (a "bare" `%`), distinct from `%25`: servers disagree on it, so
  *   it is kept, never guessed at.
  *
