@@ -4,10 +4,13 @@ import { AlertKind } from '../domain/alerts/alert-repository';
 import type { Alerting } from '../domain/alerts/alerting';
 import { metrics } from '../domain/metrics/metrics';
 import type { FailedMessageRepository } from '../domain/pipeline/failed-messages';
+import type { TaskProgressWriter } from './task-progress';
 
 export interface FailureActivityDeps {
   failedMessages: FailedMessageRepository;
   alerting: Pick<Alerting, 'raise'>;
+  /** Writes crawler tasks' steps that ride on a failure ("tag_failed"). */
+  taskProgress: Pick<TaskProgressWriter, 'writeOne'>;
 }
 
 const ALERT_KIND_BY_STEP = {
@@ -22,9 +25,12 @@ const ALERT_KIND_BY_STEP = {
 export function createFailureActivities(deps: FailureActivityDeps) {
   return {
     async recordFailure(failure: FailureRecord): Promise<string> {
+      // The task's step first: a write that throws is retried with the whole call, before any record exists.
+      for (const step of failure.taskProgress ?? []) await deps.taskProgress.writeOne(step);
       const id = await deps.failedMessages.record({
         workflowId: failure.workflowId,
         runId: failure.runId,
+        ...(failure.batchWorkflowId ? { batchWorkflowId: failure.batchWorkflowId } : {}),
         step: failure.step,
         errorType: failure.errorType,
         error: failure.message,
@@ -39,8 +45,10 @@ export function createFailureActivities(deps: FailureActivityDeps) {
           failedMessageId: id.toHexString(),
           url: failure.envelope.summary.url,
           messageId: failure.envelope.summary.messageId,
+          ...(failure.batchWorkflowId ? { messageWorkflowId: failure.workflowId } : {}),
         },
-        workflowId: failure.workflowId,
+        // The run that exists: a batch message has no run of its own until it is replayed.
+        workflowId: failure.batchWorkflowId ?? failure.workflowId,
         ...(failure.envelope.summary.job ? { job: failure.envelope.summary.job } : {}),
       });
       return id.toHexString();

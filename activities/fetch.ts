@@ -1,5 +1,5 @@
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
-import type { FetchRequest, FetchResult } from '../common/pipeline';
+import type { FetchRequest, FetchResult, TaskProgressFailure } from '../common/pipeline';
 import type { Logger } from '../domain/logging/logger';
 import { decodeHtml } from '../domain/pages/decode-html';
 import { metrics } from '../domain/metrics/metrics';
@@ -8,45 +8,78 @@ import { htmlToPlainText } from '../domain/pages/html-text';
 import type { PageFetcher } from '../domain/pages/page-fetcher';
 import type { PayloadStore } from '../domain/payloads/payload-store';
 import { redactUserinfo } from '../domain/uris/redact';
+import type { TaskProgressWriter } from './task-progress';
 
 export interface FetchActivityDeps {
   fetcher: Pick<PageFetcher, 'fetchPage'>;
   payloads: Pick<PayloadStore, 'put'>;
+  /** Writes crawler tasks' steps (requests with a `taskId`). */
+  taskProgress: Pick<TaskProgressWriter, 'write'>;
   logger: Logger;
 }
 
-/** Progress a retried attempt resumes from: results of the requests already done. */
+export interface FetchOptions {
+  /**
+   * The retry policy's attempts. On the last one a transient failure comes back as an
+   * `{ ok: false }` item instead of failing the call, so one slow page of a batch does not
+   * cost the others their results. Unset: transient failures always throw.
+   */
+  maxAttempts?: number;
+}
+
+/** Progress a retried attempt resumes from: results of the requests already done, by position. */
 interface FetchProgress {
-  done: FetchResult[];
+  done: Array<FetchResult | null>;
 }
 
 /**
- * Io-queue activity: fetch pages, extract their text, store both (claim check). Permanent
- * failures (404, not HTML, blocked address…) come back as `{ ok: false }` items so one bad URL
- * never fails a batch; transient ones (timeout, 5xx, 429, network) throw so Temporal retries,
- * and a retried attempt resumes after the requests it already finished.
+ * Io-queue activity: fetch pages, all of a call at once, extract their text, store both
+ * (claim check). Permanent failures (404, not HTML, blocked address…) come back as
+ * `{ ok: false }` items so one bad URL never fails a batch; transient ones (timeout, 5xx, 429,
+ * network) throw so Temporal retries, and a retried attempt fetches only the requests not yet
+ * done. A request with a crawler task marks it in progress and, once its page is fetched or
+ * failed for good, writes the task's URI log and status.
  */
 export function createFetchActivities(deps: FetchActivityDeps) {
   return {
-    async fetchPages(requests: FetchRequest[]): Promise<FetchResult[]> {
+    async fetchPages(requests: FetchRequest[], options: FetchOptions = {}): Promise<FetchResult[]> {
       const context = Context.current();
-      const progress: FetchProgress = { done: [...((activityInfo().heartbeatDetails as FetchProgress | undefined)?.done ?? [])] };
+      const info = activityInfo();
+      const resumed = (info.heartbeatDetails as FetchProgress | undefined)?.done ?? [];
+      const progress: FetchProgress = { done: requests.map((_, index) => resumed[index] ?? null) };
+      const lastAttempt = options.maxAttempts !== undefined && info.attempt >= options.maxAttempts;
       // Heartbeat on a timer, not on bytes: a slow server may send nothing for a while.
       const beat = setInterval(() => context.heartbeat(progress), 2000);
       try {
-        for (let index = progress.done.length; index < requests.length; index++) {
-          const request = requests[index] as FetchRequest;
-          progress.done.push(await fetchOne(request.url, context.cancellationSignal));
-          context.heartbeat(progress);
-        }
-        return progress.done;
+        const settled = await Promise.allSettled(
+          requests.map(async (request, index) => {
+            if (progress.done[index]) return;
+            const lost = request.taskId === undefined ? [] : await deps.taskProgress.write([{ taskId: request.taskId, step: 'started' }]);
+            const result = await fetchOne(request.url, context.cancellationSignal, lastAttempt);
+            progress.done[index] = request.taskId === undefined ? result : await withTaskProgress(request.taskId, result, lost);
+            context.heartbeat(progress);
+          }),
+        );
+        const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
+        return progress.done as FetchResult[];
       } finally {
         clearInterval(beat);
       }
     },
   };
 
-  async function fetchOne(url: string, signal: AbortSignal): Promise<FetchResult> {
+  async function withTaskProgress(taskId: string, result: FetchResult, lostBefore: TaskProgressFailure[]): Promise<FetchResult> {
+    const lost = await deps.taskProgress.write([
+      result.ok
+        ? { taskId, step: 'fetched', uri: result.url, contentBytes: result.htmlBytes, spendMsecs: result.elapsedMs }
+        : { taskId, step: 'fetch_failed', uri: result.url, reason: `${result.errorType}: ${result.message}`, spendMsecs: result.elapsedMs },
+    ]);
+    const failures = [...lostBefore, ...lost];
+    return failures.length > 0 ? { ...result, taskProgressFailures: failures } : result;
+  }
+
+  async function fetchOne(url: string, signal: AbortSignal, lastAttempt: boolean): Promise<FetchResult> {
     const started = Date.now();
     try {
       const raw = await deps.fetcher.fetchPage(url, signal);
@@ -76,7 +109,7 @@ export function createFetchActivities(deps: FetchActivityDeps) {
       if (!(error instanceof FetchError)) throw error;
       const elapsedMs = Date.now() - started;
       countFetch(FETCH_OUTCOME[error.type], started);
-      if (error.retryable || error.type === FetchErrorType.Cancelled) {
+      if (error.type === FetchErrorType.Cancelled || (error.retryable && !lastAttempt)) {
         deps.logger.warn({ url: redactUserinfo(url), errorType: error.type, err: error.message }, 'fetch failed; Temporal retries it');
         throw ApplicationFailure.retryable(error.message, error.type, { url, elapsedMs });
       }

@@ -5,6 +5,7 @@ import type { TaggedProducer } from '../domain/kafka/tagged-producer';
 import type { PayloadStore } from '../domain/payloads/payload-store';
 import { metrics } from '../domain/metrics/metrics';
 import { buildOutputMessage, OutputTooLargeError } from '../domain/pipeline/output-message';
+import type { TaskProgressWriter } from './task-progress';
 
 export interface PublishActivityDeps {
   producer: Pick<TaggedProducer, 'send'>;
@@ -12,14 +13,20 @@ export interface PublishActivityDeps {
   topic: string;
   /** Largest record the output topic accepts (KAFKA_MAX_MESSAGE_BYTES). */
   maxMessageBytes: number;
+  /** Writes crawler tasks' steps that ride on the publish (`taskProgress`). */
+  taskProgress: Pick<TaskProgressWriter, 'write'>;
 }
 
-/** Io-queue activity: build each tagged message (within the size limit) and publish it. */
+/**
+ * Io-queue activity: build each tagged message (within the size limit) and publish it. A
+ * message too large even without its content fails the call naming its position
+ * (`details: [{ index }]`), before anything is sent, so a batch can publish the others.
+ */
 export function createPublishActivities(deps: PublishActivityDeps) {
   return {
     async publishTagged(requests: PublishRequest[]): Promise<PublishResult[]> {
       const built = await Promise.all(
-        requests.map(async (request) => {
+        requests.map(async (request, index) => {
           const input = JSON.parse(await deps.payloads.get(request.envelope.body)) as Record<string, unknown>;
           const [html, text] = request.page
             ? await Promise.all([deps.payloads.get(request.page.html), deps.payloads.get(request.page.text)])
@@ -32,11 +39,13 @@ export function createPublishActivities(deps: PublishActivityDeps) {
             );
             return { request, output };
           } catch (error) {
-            if (error instanceof OutputTooLargeError) throw ApplicationFailure.nonRetryable(error.message, ErrorType.OutputTooLarge);
+            if (error instanceof OutputTooLargeError) throw ApplicationFailure.nonRetryable(error.message, ErrorType.OutputTooLarge, { index });
             throw error;
           }
         }),
       );
+      // A crawler task's steps first ("tagged"): written or reported, they never stop the publish.
+      const lost = await Promise.all(requests.map((request) => (request.taskProgress?.length ? deps.taskProgress.write(request.taskProgress) : [])));
       const positions = await deps.producer.send(
         built.map(({ request, output }) => ({
           key: request.envelope.summary.messageId ?? request.workflowId,
@@ -55,6 +64,7 @@ export function createPublishActivities(deps: PublishActivityDeps) {
         offset: positions[index]?.offset ?? '-1',
         bytes: output.bytes,
         truncated: output.truncated,
+        ...(lost[index]?.length ? { taskProgressFailures: lost[index] } : {}),
       }));
     },
   };

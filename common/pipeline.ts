@@ -40,11 +40,35 @@ export const FailureStep = {
 } as const;
 export type FailureStep = (typeof FailureStep)[keyof typeof FailureStep];
 
+/** A step of a crawler task's message through the pipeline (seed 001's task statuses). */
+export type TaskProgress =
+  | { taskId: string; step: 'started' }
+  | { taskId: string; step: 'fetched'; uri: string; contentBytes: number; spendMsecs: number }
+  | { taskId: string; step: 'fetch_failed'; uri: string; reason: string; spendMsecs: number }
+  | { taskId: string; step: 'tagged' }
+  | { taskId: string; step: 'tag_failed' };
+
 export interface FetchRequest {
   url: string;
+  /**
+   * The crawler task the message stands for: the fetch marks it in progress, and once the
+   * page is fetched or failed for good writes its URI log and status.
+   */
+  taskId?: string;
 }
 
-export interface FetchedPage {
+/** A crawler task's step that could not be written (MongoDB refused it a few times). */
+export interface TaskProgressFailure {
+  errorType: string;
+  message: string;
+}
+
+/** Set on an activity's result when crawler tasks' steps could not be written. */
+export interface TaskProgressOutcome {
+  taskProgressFailures?: TaskProgressFailure[];
+}
+
+export interface FetchedPage extends TaskProgressOutcome {
   ok: true;
   url: string;
   finalUrl: string;
@@ -59,7 +83,7 @@ export interface FetchedPage {
   elapsedMs: number;
 }
 
-export interface FetchFailure {
+export interface FetchFailure extends TaskProgressOutcome {
   ok: false;
   url: string;
   errorType: string;
@@ -85,9 +109,11 @@ export interface PublishRequest {
   fetchFailure?: { errorType: string; message: string; elapsedMs: number };
   tagging: TagResult;
   timings: { startedAt: string; fetchMs: number; tagMs: number };
+  /** Crawler-task steps to write before publishing (e.g. "tagged"). */
+  taskProgress?: TaskProgress[];
 }
 
-export interface PublishResult {
+export interface PublishResult extends TaskProgressOutcome {
   topic: string;
   partition: number;
   offset: string;
@@ -96,8 +122,14 @@ export interface PublishResult {
 }
 
 export interface FailureRecord {
+  /** The message's own workflow id (a replay runs it under this id, alone). */
   workflowId: string;
+  /** The run that failed: the message's, or in batch mode its window's. */
   runId: string;
+  /** Batch mode: the window run that carried the message. */
+  batchWorkflowId?: string;
+  /** Crawler-task steps to write with the failure (e.g. "tag_failed"). */
+  taskProgress?: TaskProgress[];
   step: FailureStep;
   envelope: MessageEnvelope;
   errorType: string;
@@ -109,4 +141,36 @@ export interface MessageWorkflowResult {
   outcome: Outcome;
   published?: PublishResult;
   tags: string[];
+}
+
+/** Where a batch window sits in Kafka: consecutive offsets of one partition. */
+export interface BatchWindow {
+  topic: string;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+}
+
+export interface BatchWorkflowInput {
+  window: BatchWindow;
+  /** The window's messages in offset order (records that were not messages went to the dead-letter topic). */
+  messages: Array<{ workflowId: string; envelope: MessageEnvelope }>;
+  settings: PipelineSettings;
+}
+
+export const BatchOutcome = {
+  Published: 'published',
+  /** Some messages failed a step; each has its own failure record. */
+  PartlyFailed: 'partly_failed',
+} as const;
+export type BatchOutcome = (typeof BatchOutcome)[keyof typeof BatchOutcome];
+
+export interface BatchWorkflowResult {
+  outcome: BatchOutcome;
+  messages: number;
+  published: number;
+  /** Messages that failed tagging or publishing (not published). */
+  failed: number;
+  /** Messages published with empty content because their page could not be fetched. */
+  fetchFailed: number;
 }

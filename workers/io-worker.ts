@@ -4,7 +4,7 @@ import { createFailureActivities } from '../activities/failures';
 import { createFetchActivities } from '../activities/fetch';
 import { createPublishActivities } from '../activities/publish';
 import { createSelfCheckActivities } from '../activities/self-check';
-import { createTaskProgressActivities } from '../activities/task-progress';
+import { createTaskProgressActivities, createTaskProgressWriter } from '../activities/task-progress';
 import { QueueKind } from '../common/task-queues';
 import { createAlertRepository } from '../domain/alerts/alert-repository';
 import { createDeploymentAlerting } from '../domain/alerts/alerting';
@@ -41,6 +41,8 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
     const payloads = createPayloadStore(mongo.db);
     const alerts = createAlertRepository(mongo.db);
     const alerting = createDeploymentAlerting({ db: mongo.db, temporal, config, logger });
+    const taskProgressDeps = { tasks: createCrawlerTaskRepository(mongo.db), uriLogs: createUriLogRepository(mongo.db) };
+    const taskProgress = createTaskProgressWriter(taskProgressDeps);
     observeGauge(metrics.alertsWaiting, () => alerts.countPending());
     const worker = await Worker.create({
       connection: context.connection,
@@ -48,15 +50,16 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
       taskQueue,
       activities: {
         ...createSelfCheckActivities({ queue: QueueKind.Io }),
-        ...createFetchActivities({ fetcher, payloads, logger }),
+        ...createFetchActivities({ fetcher, payloads, taskProgress, logger }),
         ...createPublishActivities({
           producer,
           payloads,
           topic: config.kafka.outputTopic,
           maxMessageBytes: config.kafka.maxMessageBytes,
+          taskProgress,
         }),
-        ...createFailureActivities({ failedMessages: createFailedMessageRepository(mongo.db), alerting }),
-        ...createTaskProgressActivities({ tasks: createCrawlerTaskRepository(mongo.db), uriLogs: createUriLogRepository(mongo.db) }),
+        ...createFailureActivities({ failedMessages: createFailedMessageRepository(mongo.db), alerting, taskProgress }),
+        ...createTaskProgressActivities(taskProgressDeps),
         ...createAlertActivities({
           alerts,
           alerting,

@@ -1,16 +1,8 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  isCancellation,
-  proxyActivities,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FailureActivities } from '../activities/failures';
 import type { FetchActivities } from '../activities/fetch';
 import type { PublishActivities } from '../activities/publish';
 import type { TagActivities } from '../activities/tag';
-import type { TaskProgress, TaskProgressActivities } from '../activities/task-progress';
 import { ErrorType } from '../common/error-types';
 import { isLinkMessage } from '../common/messages';
 import {
@@ -20,8 +12,11 @@ import {
   type MessageWorkflowInput,
   type MessageWorkflowResult,
   type TagResult,
+  type TaskProgress,
+  type TaskProgressFailure,
 } from '../common/pipeline';
 import { SearchAttributeKeys } from '../common/search-attributes';
+import { describeFailure } from './failure-description';
 
 /**
  * One Kafka message: fetch its page (link messages only) → tag it on the cpu queue →
@@ -76,12 +71,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     retry: { initialInterval: '1s', maximumInterval: '1m' },
   });
 
-  const { recordTaskProgress } = proxyActivities<TaskProgressActivities>({
-    taskQueue: settings.taskQueues.io,
-    startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 20 },
-  });
-  const fail = async (step: FailureStep, errorType: string, message: string) => {
+  const fail = async (step: FailureStep, errorType: string, message: string, taskProgress: TaskProgress[] = []) => {
     await recordFailure({
       workflowId,
       runId,
@@ -90,6 +80,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
       errorType,
       message,
       ...(input.replayOf ? { replayOf: input.replayOf } : {}),
+      ...(taskProgress.length > 0 ? { taskProgress } : {}),
     });
   };
   const finish = async (outcome: Outcome, error?: string) => {
@@ -98,41 +89,35 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   };
 
   // Messages that stand for a crawler task (seed 001) keep its status and URI log current.
-  // That bookkeeping never stops the message: when MongoDB stays away past the retries, the
-  // failure is recorded and alerted (recordFailure waits for MongoDB itself) and the message
-  // goes on to be tagged and published.
+  // The activities that run anyway write the steps (fetch: in progress, then downloaded or
+  // download failed with its URI log; publish: analysed; the failure record: analysis failed),
+  // so a task costs no activity of its own. That bookkeeping never stops the message: a step
+  // MongoDB refused a few times comes back on the result, and is recorded and alerted here.
   const taskId = envelope.summary.taskId;
-  const progress = async (step: DistributiveOmit<TaskProgress, 'taskId'>) => {
-    if (taskId === undefined) return;
-    try {
-      await recordTaskProgress({ taskId, ...step } as TaskProgress);
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const { type, message } = describeFailure(error);
-      await fail(FailureStep.TaskProgress, type, `crawler task ${taskId}: step "${step.step}" not recorded: ${message}`);
-    }
+  const pendingProgress: TaskProgress[] = [];
+  const progressLost = async (failures: TaskProgressFailure[] = []) => {
+    for (const failure of failures) await fail(FailureStep.TaskProgress, failure.errorType, failure.message);
   };
 
   // 1. Fetch
   let page: FetchedPage | undefined;
   let fetchFailure: { errorType: string; message: string; elapsedMs: number } | undefined;
   const fetchStarted = Date.now();
-  await progress({ step: 'started' });
   if (isLinkMessage(envelope.summary)) {
     const url = envelope.summary.url as string;
     try {
-      const [result] = await fetchPages([{ url }]);
+      const [result] = await fetchPages([{ url, ...(taskId !== undefined ? { taskId } : {}) }], { maxAttempts: settings.fetchMaxAttempts });
       if (result?.ok) page = result;
       else if (result) fetchFailure = { errorType: result.errorType, message: result.message, elapsedMs: result.elapsedMs };
+      await progressLost(result?.taskProgressFailures);
     } catch (error) {
       const { type, message } = describeFailure(error);
       fetchFailure = { errorType: type, message, elapsedMs: Date.now() - fetchStarted };
+      // The fetch activity itself failed, so it wrote no end of the download: the next activity does.
+      if (taskId !== undefined) pendingProgress.push({ taskId, step: 'fetch_failed', uri: url, reason: `${type}: ${message}`, spendMsecs: fetchFailure.elapsedMs });
     }
-    await progress(
-      page
-        ? { step: 'fetched', uri: url, contentBytes: page.htmlBytes, spendMsecs: page.elapsedMs }
-        : { step: 'fetch_failed', uri: url, reason: `${fetchFailure?.errorType}: ${fetchFailure?.message}`, spendMsecs: fetchFailure?.elapsedMs ?? 0 },
-    );
+  } else if (taskId !== undefined) {
+    pendingProgress.push({ taskId, step: 'started' });
   }
   const fetchMs = Date.now() - fetchStarted;
 
@@ -145,14 +130,13 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     tagging = result;
   } catch (error) {
     const { type, message } = describeFailure(error);
-    await progress({ step: 'tag_failed' });
-    await fail(FailureStep.Tag, type, message);
+    await fail(FailureStep.Tag, type, message, taskId !== undefined ? [...pendingProgress, { taskId, step: 'tag_failed' }] : []);
     await finish(Outcome.TagFailed, message);
     throw ApplicationFailure.nonRetryable(`tagging failed: ${message}`, ErrorType.TagFailed);
   }
   const tagMs = Date.now() - tagStarted;
   // A task whose page could not be fetched stays "download failed": its tags say little.
-  if (!fetchFailure) await progress({ step: 'tagged' });
+  if (taskId !== undefined && !fetchFailure) pendingProgress.push({ taskId, step: 'tagged' });
 
   // 3. Publish
   try {
@@ -164,8 +148,10 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
         ...(fetchFailure ? { fetchFailure } : {}),
         tagging,
         timings: { startedAt: startedAt.toISOString(), fetchMs, tagMs },
+        ...(pendingProgress.length > 0 ? { taskProgress: pendingProgress } : {}),
       },
     ]);
+    await progressLost(published?.taskProgressFailures);
     if (fetchFailure) {
       await fail(FailureStep.Fetch, fetchFailure.errorType, fetchFailure.message);
       await finish(Outcome.FetchFailed, fetchFailure.message);
@@ -184,15 +170,3 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     throw ApplicationFailure.nonRetryable(`publishing failed: ${message}`, ErrorType.PublishFailed);
   }
 }
-
-/** The innermost failure's type and message: what a person needs in the failure record. */
-function describeFailure(error: unknown): { type: string; message: string } {
-  let current: unknown = error;
-  while (current instanceof ActivityFailure && current.cause) current = current.cause;
-  if (current instanceof ApplicationFailure) return { type: current.type ?? 'Error', message: current.message };
-  if (current instanceof Error) return { type: current.name, message: current.message };
-  return { type: 'Error', message: String(current) };
-}
-
-/** Omit over each member of a union (the built-in Omit merges the members). */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -27,8 +27,11 @@ export interface Replay {
 
 export interface FailedMessageDocument {
   _id: ObjectId;
+  /** The message's own workflow id: a replay runs it under this id. */
   workflowId: string;
   runId?: string;
+  /** Batch mode: the window run that carried the message (`runId` is that run's). */
+  batchWorkflowId?: string;
   step: FailureStep;
   errorType: string;
   error: string;

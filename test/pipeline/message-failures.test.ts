@@ -6,7 +6,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { TaskProgress } from '../../activities/task-progress';
 import { ErrorType } from '../../common/error-types';
 import type { MessageEnvelope } from '../../common/messages';
-import { FailureStep, Outcome, type FailureRecord, type MessageWorkflowInput, type PublishRequest, type TagRequest, type TagResult } from '../../common/pipeline';
+import { FailureStep, Outcome, type FailureRecord, type FetchRequest, type MessageWorkflowInput, type PublishRequest, type TagRequest, type TagResult } from '../../common/pipeline';
 import { loadConfig, type Config } from '../../domain/config/config';
 import { MissingPayloadError } from '../../domain/payloads/payload-store';
 import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../domain/temporal/connection';
@@ -98,18 +98,23 @@ describe('message workflow: every failure is recorded', () => {
 
   it('a crawler task whose progress cannot be recorded is still published, and each lost step is a recorded failure', async () => {
     const taskId = '0123456789abcdef01234567';
+    const lost = (step: string) => ({ errorType: 'MongoNetworkError', message: `crawler task ${taskId}: step "${step}" not recorded: connection <monitor> to 127.0.0.1:27017 closed` });
+    const fetchRequests: FetchRequest[] = [];
     const { calls, activities } = fakeActivities({
-      // What recordTaskProgress does once its retries are spent during a long MongoDB outage.
-      async recordTaskProgress() {
-        throw ApplicationFailure.nonRetryable('connection <monitor> to 127.0.0.1:27017 closed', 'MongoNetworkError');
+      // What the fetch activity returns once its writes of the task's steps are spent during a MongoDB outage.
+      async fetchPages(requests: FetchRequest[]) {
+        fetchRequests.push(...requests);
+        return requests.map((request) => ({ ok: false, url: request.url, errorType: 'NotHtml', message: 'test', elapsedMs: 1, taskProgressFailures: [lost('started'), lost('fetch_failed')] }));
       },
     });
     const { result, error } = await runMessage(taskEnvelope(taskId), activities);
     assert.equal(error, undefined, `the run completed (got ${String(error)})`);
     assert.equal((result as { outcome: string }).outcome, Outcome.FetchFailed);
+    assert.deepEqual(fetchRequests.map((request) => request.taskId), [taskId], 'the fetch writes the task\'s steps');
+    assert.equal(calls.progress.length, 0, 'no activity of its own for the task');
     assert.equal(calls.published.length, 1, 'the message was still published');
+    assert.equal(calls.published[0]?.taskProgress, undefined, 'a page that was not fetched is never "tagged"');
     const progressFailures = calls.failures.filter((failure) => failure.step === FailureStep.TaskProgress);
-    // started, fetch_failed; a page that was not fetched is never "tagged".
     assert.deepEqual(
       progressFailures.map((failure) => [failure.errorType, /step "(\w+)"/.exec(failure.message)?.[1]]),
       [
@@ -119,6 +124,27 @@ describe('message workflow: every failure is recorded', () => {
     );
     assert.match(progressFailures[0]?.message ?? '', new RegExp(`crawler task ${taskId}.*127\\.0\\.0\\.1:27017 closed`));
     assert.ok(calls.failures.some((failure) => failure.step === FailureStep.Fetch), 'the fetch failure is recorded too');
+  });
+
+  it('a crawler task\'s later steps ride on the publish ("tagged") and on the failure record ("tag_failed")', async () => {
+    const taskId = '0123456789abcdef01234568';
+    const fetched = (request: FetchRequest) => ({
+      ok: true, url: request.url, finalUrl: request.url, status: 200, via: 'spider', html: { inline: '<p>x</p>' }, text: { inline: 'x' }, htmlBytes: 8, textChars: 1, truncated: false, elapsedMs: 1,
+    });
+    const published = fakeActivities({ fetchPages: async (requests: FetchRequest[]) => requests.map(fetched) });
+    assert.equal((await runMessage(taskEnvelope(taskId), published.activities)).error, undefined);
+    assert.deepEqual(published.calls.published[0]?.taskProgress, [{ taskId, step: 'tagged' }]);
+
+    const untaggable = fakeActivities({
+      fetchPages: async (requests: FetchRequest[]) => requests.map(fetched),
+      async tagMessages() {
+        throw ApplicationFailure.nonRetryable('not taggable', ErrorType.UntaggableMessage);
+      },
+    });
+    await runMessage(taskEnvelope(taskId), untaggable.activities);
+    const tagFailure = untaggable.calls.failures.find((failure) => failure.step === FailureStep.Tag);
+    assert.deepEqual(tagFailure?.taskProgress, [{ taskId, step: 'tag_failed' }]);
+    assert.equal(untaggable.calls.progress.length + published.calls.progress.length, 0, 'no activity of its own for the task');
   });
 
   it('a claim check that is gone fails tagging at the first attempt, recorded with its type', async () => {
