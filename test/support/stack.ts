@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../domain/config/config';
 import { createLogger, type Logger } from '../../domain/logging/logger';
 import { stack } from '../../stack/stack';
+import { isolatedEnv, uniqueName } from '../../support/isolated-env';
+
+export { uniqueName };
 
 let ready: Promise<void> | undefined;
 
@@ -14,11 +16,6 @@ export function requireStack(): Promise<void> {
   return ready;
 }
 
-/** A unique suffix so each test's topics, queues, databases and ids never collide. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
 /**
  * Configuration pointing at the local stack with names of this test's own: its own task
  * queue prefix, topics, consumer group and database.
@@ -29,15 +26,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 
 /** The environment behind `testConfig`, for crawlflow processes a test starts as children. */
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
-  const id = uniqueName('t');
   return {
-    TASK_QUEUE_PREFIX: `crawlflow-${id}`,
-    KAFKA_INPUT_TOPIC: `${id}.messages`,
-    KAFKA_OUTPUT_TOPIC: `${id}.tagged`,
-    KAFKA_DEAD_LETTER_TOPIC: `${id}.dead-letter`,
-    KAFKA_CONSUMER_GROUP: `${id}-bridge`,
+    ...isolatedEnv(uniqueName('t')),
     KAFKA_TOPIC_PARTITIONS: '2',
-    MONGODB_URI: `mongodb://127.0.0.1:27017/${id.replace(/-/g, '_')}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     LOG_FORMAT: 'json',
     ...overrides,
