@@ -11,6 +11,7 @@ import { installTemporalRuntime } from '../../domain/temporal/runtime';
 import type { GeneratorPriority } from '../../domain/store/generators';
 import { stack } from '../../stack/stack';
 import { startGeneratorRun } from '../../starters/generator-run';
+import { eventually } from '../support/eventually';
 import { requireStack } from '../support/stack';
 import { startGeneratorHarness, type GeneratorHarness } from './harness';
 
@@ -59,11 +60,11 @@ describe('generator priority under a backlog (real Temporal, matching.useNewMatc
     // Workflows decide at once, but no sandbox worker polls: every script run waits in the backlog.
     await h.startWorkers({ sandbox: false });
     for (const workflowId of runs) {
-      const deadline = Date.now() + 60_000;
-      while ((await h.temporal.workflow.getHandle(workflowId).describe()).raw.pendingActivities?.length !== 1) {
-        assert.ok(Date.now() < deadline, `the run ${workflowId} never queued its script`);
-        await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-      }
+      await eventually(
+        `the run ${workflowId} to queue its script`,
+        async () => (await h.temporal.workflow.getHandle(workflowId).describe()).raw.pendingActivities?.length === 1,
+        { timeoutMs: 60_000 },
+      );
     }
 
     // One sandbox slot: the order in which runs finish is the order they were served in.

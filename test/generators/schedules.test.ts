@@ -12,6 +12,7 @@ import { closeTemporalClient, connectTemporalClient } from '../../domain/tempora
 import { stack } from '../../stack/stack';
 import { startGeneratorRun, type StartGeneratorRunDeps } from '../../starters/generator-run';
 import { describeGeneratorSchedule, syncAllGeneratorSchedules, syncGeneratorSchedule, type GeneratorScheduleDeps } from '../../starters/generator-schedules';
+import { eventually } from '../support/eventually';
 import { requireStack } from '../support/stack';
 import { startGeneratorHarness, type GeneratorHarness } from './harness';
 
@@ -114,12 +115,14 @@ describe('generator schedules (real Temporal Schedules, the real `temporal` CLI)
     const generator = await h.createGenerator('print("https://example.com/triggered")', { cron: '0 7 1 1 *' });
     await syncGeneratorSchedule(deps, generator.id);
     await temporalCli('schedule', 'trigger', '--schedule-id', generatorScheduleId(h.config.temporal.prefix, generator.id.toHexString()));
-    const deadline = Date.now() + 60_000;
-    let logs = await h.store.generatorLogs.list({ generator: generator.id });
-    while (logs.length === 0 && Date.now() < deadline) {
-      await new Promise((resolveWait) => setTimeout(resolveWait, 200));
-      logs = await h.store.generatorLogs.list({ generator: generator.id });
-    }
+    const logs = await eventually(
+      'the triggered run to be logged',
+      async () => {
+        const found = await h.store.generatorLogs.list({ generator: generator.id });
+        return found.length > 0 && found;
+      },
+      { timeoutMs: 60_000 },
+    );
     assert.equal(logs.length, 1);
     assert.equal(logs[0]?.extra.trigger, 'schedule');
     assert.equal(logs[0]?.urisNew, 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { ObjectId } from 'mongodb';
 import { messageWorkflowId, summarize } from '../../common/messages';
 import { createTaskFeedRepository, TASK_FEED_COLLECTION, type TaskFeedRepository } from '../../domain/generators/task-feed';
@@ -13,6 +13,7 @@ import type { Job } from '../../domain/store/jobs';
 import { createStore, type Store } from '../../domain/store/store';
 import { uriHash } from '../../domain/uris/hash';
 import { createTaskFeeder, type TaskFeederOptions } from '../../starters/task-feeder';
+import { eventually } from '../support/eventually';
 import { requireStack, testConfig, testLogger, uniqueName } from '../support/stack';
 
 interface Received {
@@ -30,6 +31,7 @@ describe('crawler tasks → the pipeline input topic (real Kafka and MongoDB-com
   let admin: Admin;
   let producer: TaggedProducer;
   let consumer: Consumer;
+  let fenceProducer: Producer;
   const received: Received[] = [];
 
   before(async () => {
@@ -42,6 +44,8 @@ describe('crawler tasks → the pipeline input topic (real Kafka and MongoDB-com
     await admin.connect();
     await ensureTopics(admin, config.kafka);
     producer = createTaggedProducer(kafka, config.kafka.inputTopic);
+    fenceProducer = kafka.producer();
+    await fenceProducer.connect();
     consumer = kafka.consumer({ groupId: uniqueName('feeder-test') });
     await consumer.connect();
     await consumer.subscribe({ topic: config.kafka.inputTopic, fromBeginning: true });
@@ -54,6 +58,7 @@ describe('crawler tasks → the pipeline input topic (real Kafka and MongoDB-com
   after(async () => {
     await consumer?.disconnect();
     await producer?.close();
+    await fenceProducer?.disconnect();
     await admin?.deleteTopics({ topics: [config.kafka.inputTopic, config.kafka.outputTopic, config.kafka.deadLetterTopic] }).catch(() => undefined);
     await admin?.disconnect();
     await mongo?.db.dropDatabase();
@@ -75,18 +80,21 @@ describe('crawler tasks → the pipeline input topic (real Kafka and MongoDB-com
   const feeder = (owner: string, options: TaskFeederOptions = {}, overrides: Partial<{ feed: TaskFeedRepository; producer: TaggedProducer }> = {}) =>
     createTaskFeeder({ feed: overrides.feed ?? feed, producer: overrides.producer ?? producer, owner, logger, options: { pageSize: 50, ...options } });
 
-  /** Waits until Kafka delivered `count` records with these keys (or more: then the test sees them). */
+  /**
+   * Waits until Kafka delivered `count` records with these keys, then until a fence record
+   * sent to every partition came back: whatever was sent before it (an extra copy the test
+   * must see) has been delivered too, since a partition is consumed in order.
+   */
   async function receivedFor(ids: ObjectId[], count = ids.length): Promise<Received[]> {
     const keys = new Set(ids.map((id) => id.toHexString()));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const mine = received.filter((record) => keys.has(record.key));
-      if (mine.length >= count || Date.now() > deadline) {
-        await new Promise((resolveWait) => setTimeout(resolveWait, 500)); // anything extra arrives too
-        return received.filter((record) => keys.has(record.key));
-      }
-      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-    }
+    const mine = () => received.filter((record) => keys.has(record.key));
+    await eventually(`${count} records with these keys`, () => mine().length >= count);
+    const fence = uniqueName('fence');
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [config.kafka.inputTopic] })).topics;
+    const partitions = metadata?.partitions.map((partition) => partition.partitionId) ?? [];
+    await fenceProducer.send({ topic: config.kafka.inputTopic, messages: partitions.map((partition) => ({ partition, key: fence, value: '{}' })) });
+    await eventually('the fence back from every partition', () => received.filter((record) => record.key === fence).length >= partitions.length);
+    return mine();
   }
 
   it('sends every new task once as a type-3 link message, from ingest and generators alike, in pages', async () => {

@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createAlertRepository } from '../../domain/alerts/alert-repository';
+import { alertDigestScheduleId } from '../../domain/alerts/digest-trigger';
+import { eventually } from '../support/eventually';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { freePort, startMailCatcher, type CaughtMail } from '../support/mail-catcher';
+import { freePort, startMailCatcher } from '../support/mail-catcher';
 import { startSpiderServer, type SpiderServer } from '../support/spider-server';
 import { requireStack, uniqueName } from '../support/stack';
+
+/** True once a running digest of this pipeline has an attempt that failed (its mail was refused). */
+async function digestAttemptFailed(pipeline: PipelineHarness): Promise<boolean> {
+  const schedule = await pipeline.temporal.schedule.getHandle(alertDigestScheduleId(pipeline.config.temporal.prefix)).describe();
+  for (const action of schedule.info.runningActions) {
+    const { raw } = await pipeline.temporal.workflow.getHandle(action.workflow.workflowId).describe();
+    if (raw.pendingActivities?.some((activity) => activity.lastFailure)) return true;
+  }
+  return false;
+}
 
 describe('alert digests', () => {
   let spider: SpiderServer;
@@ -45,17 +56,17 @@ describe('alert digests', () => {
     await pipeline.waitForOutput(`${run}-b`);
     await pipeline.temporal.workflow.getHandle(`msg-${run}-a`).result();
     await pipeline.temporal.workflow.getHandle(`msg-${run}-b`).result();
-    // Several digest ticks fail against the dead relay; the alerts stay pending.
-    await sleep(5_000);
+    // A digest tries the dead relay and fails; the alerts stay pending.
+    await eventually('a digest attempt to fail against the dead relay', () => digestAttemptFailed(pipeline));
     assert.equal(await alerts.countPending(), 2, 'both alerts wait durably');
 
-    catcher = await startMailCatcher(smtpPort);
-    let digest: CaughtMail | undefined;
-    for (let waited = 0; !digest && waited < 60_000; waited += 500) {
-      digest = (await catcher.mails()).find((mail) => mail.subject.includes('2 alerts'));
-      if (!digest) await sleep(500);
-    }
-    assert.ok(digest, 'the digest arrived once SMTP was back');
+    const smtp = await startMailCatcher(smtpPort);
+    catcher = smtp;
+    const digest = await eventually(
+      'the digest once SMTP is back',
+      async () => (await smtp.mails()).find((mail) => mail.subject.includes('2 alerts')),
+      { timeoutMs: 60_000 },
+    );
     assert.match(digest.subject, /^\[crawlflow-test\] failures: 2 alerts \(2 fetch_failed\)$/);
     assert.deepEqual(digest.to.map((to) => to.address).sort(), ['lead@example.com', 'oncall@example.com']);
     assert.match(digest.text, /HttpClientError/);
@@ -63,13 +74,8 @@ describe('alert digests', () => {
     assert.match(digest.text, new RegExp(`msg-${run}-a`));
     assert.equal(await alerts.countPending(), 0);
 
-    let recovery: CaughtMail | undefined;
-    for (let waited = 0; !recovery && waited < 30_000; waited += 500) {
-      recovery = (await catcher.mails()).find((mail) => mail.subject.includes('recovered'));
-      if (!recovery) await sleep(500);
-    }
-    assert.ok(recovery, 'a recovery mail follows the first quiet window');
-    const digests = (await catcher.mails()).filter((mail) => mail.subject.includes('alert'));
+    await eventually('a recovery mail after the first quiet window', async () => (await smtp.mails()).find((mail) => mail.subject.includes('recovered')));
+    const digests = (await smtp.mails()).filter((mail) => mail.subject.includes('alert'));
     assert.equal(digests.length, 1, 'the two failures were one mail, not two');
   });
 });

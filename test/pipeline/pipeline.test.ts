@@ -8,6 +8,7 @@ import { createStore } from '../../domain/store/store';
 import { UriLogStatus } from '../../domain/store/uri-logs';
 import { uriHash } from '../../domain/uris/hash';
 import { replayFailedMessages } from '../../starters/replay';
+import { eventually } from '../support/eventually';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
 import { startSpiderServer, type SpiderServer } from '../support/spider-server';
 import { requireStack, uniqueName } from '../support/stack';
@@ -135,11 +136,10 @@ describe('message pipeline end to end', () => {
     const utf8Letter = letters.find((letter) => letter.headers['crawlflow-dead-letter-reason'] === 'invalid_utf8');
     assert.deepEqual(utf8Letter?.value, badUtf8, 'the original bytes');
     // The record is written right after the dead letter is acknowledged.
-    let bridgeFailures = await failures().find({ step: 'bridge' });
-    for (let waited = 0; bridgeFailures.length < 6 && waited < 10_000; waited += 100) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      bridgeFailures = await failures().find({ step: 'bridge' });
-    }
+    const bridgeFailures = await eventually('6 bridge failures recorded', async () => {
+      const found = await failures().find({ step: 'bridge' });
+      return found.length >= 6 && found;
+    });
     assert.equal(bridgeFailures.length, 6);
     // The bridge kept going: a good message after the bad ones is published.
     const id = `${run}-after-bad`;

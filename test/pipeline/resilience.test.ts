@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../support/eventually';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
 import { startSpiderServer, type SpiderServer } from '../support/spider-server';
 import { requireStack, uniqueName } from '../support/stack';
@@ -84,7 +84,7 @@ describe('resilience', () => {
           throw new Error('simulated crash before the offset commit');
         },
       });
-      for (let waited = 0; firstStarts.size < ids.length && waited < 60_000; waited += 200) await sleep(200);
+      await eventually('the first bridge to start every workflow', () => firstStarts.size >= ids.length, { timeoutMs: 60_000 });
       assert.equal(firstStarts.size, ids.length, 'the first bridge started every workflow');
       await crashing.stop();
 
@@ -92,8 +92,7 @@ describe('resilience', () => {
       const outcomes: string[] = [];
       await harness.startBridge({ onRecord: (event) => void outcomes.push(event.outcome) });
       await harness.waitForOutputs(ids.length);
-      for (let waited = 0; outcomes.length < ids.length && waited < 30_000; waited += 200) await sleep(200);
-      assert.ok(outcomes.length >= ids.length, 're-delivered after the crash');
+      await eventually('every record re-delivered after the crash', () => outcomes.length >= ids.length);
       assert.ok(outcomes.every((outcome) => outcome === 'duplicate'), 'no second run was started');
       for (const id of ids.slice(0, 5)) {
         const runs = [];

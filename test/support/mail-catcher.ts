@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from './eventually';
 
 export interface CaughtMail {
   subject: string;
@@ -31,15 +31,7 @@ export async function startMailCatcher(smtpPort: number): Promise<{ mails(): Pro
     { stdio: 'ignore' },
   );
   const api = `http://127.0.0.1:${webPort}`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if ((await fetch(`${api}/healthz`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (attempt > 100) throw new Error('the test MailDev did not start');
-    await sleep(100);
-  }
+  await eventually('the test MailDev to answer', async () => (await fetch(`${api}/healthz`)).ok, { timeoutMs: 10_000 });
   return {
     mails: async () => (await (await fetch(`${api}/email`)).json()) as CaughtMail[],
     stop: async () => {

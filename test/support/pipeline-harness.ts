@@ -14,6 +14,7 @@ import { createIoWorker } from '../../workers/io-worker';
 import { createWorkflowsWorker } from '../../workers/workflows-worker';
 import type { RunnableWorker } from '../../workers/worker-context';
 import { loadConfig } from '../../domain/config/config';
+import { eventually } from './eventually';
 import { testEnv, testLogger } from './stack';
 
 export interface OutputRecord {
@@ -98,15 +99,12 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
   await producer.connect();
   const bridges: Bridge[] = [];
 
-  async function until<T>(what: string, check: () => T | undefined, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = check();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  const until = <T>(what: string, check: () => T | undefined, timeoutMs: number): Promise<T> => eventually(what, check, { timeoutMs });
+  // Throwing while short makes the timeout say how many there were.
+  const atLeast = <T>(count: number, have: number, value: T): T => {
+    if (have < count) throw new Error(`have ${have}`);
+    return value;
+  };
 
   const harness: PipelineHarness = {
     config,
@@ -126,10 +124,9 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
       });
     },
     waitForOutput: (key, timeoutMs = 60_000) => until(`output ${key}`, () => outputs.get(key), timeoutMs),
-    waitForOutputs: (count, timeoutMs = 120_000) =>
-      until(`${count} outputs (have ${outputs.size})`, () => (outputs.size >= count ? outputs : undefined), timeoutMs),
+    waitForOutputs: (count, timeoutMs = 120_000) => until(`${count} outputs`, () => atLeast(count, outputs.size, outputs), timeoutMs),
     waitForDeadLetters: (count, timeoutMs = 60_000) =>
-      until(`${count} dead letters`, () => (deadLetters.length >= count ? deadLetters : undefined), timeoutMs),
+      until(`${count} dead letters`, () => atLeast(count, deadLetters.length, deadLetters), timeoutMs),
     async startBridge(overrides = {}) {
       const bridge = createBridgeOnClients({ config, logger, kafka, temporal, db: mongo.db }, overrides);
       await bridge.start();

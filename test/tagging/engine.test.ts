@@ -3,21 +3,12 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTaggingEngine, RulesFileError, UntaggableMessageError } from '../../domain/tagging';
 import { InProcessTagger } from '../../domain/tagging/engine/in-process';
 import { defaultRulesFile } from '../../domain/tagging/engine/load-snapshot';
 import { loadRulesFile } from '../../domain/tagging/rules/load-rules';
+import { eventually } from '../support/eventually';
 import { rulesYaml, tagNames } from './support';
-
-/** Waits for a condition the engine reaches on its own (a file watch, a signal); fails after a generous limit. */
-async function eventually(what: string, condition: () => boolean, limitMs = 20_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Replaces a file the way deploy tools do: write beside it, then rename over it. */
 function replaceFile(path: string, content: string): void {
