@@ -53,22 +53,21 @@ const ONLY_BLANK = /^[\p{White_Space}\p{Cc}\p{Cf}]*$/u;
 const CHARACTER_NAMES: Record<string, string> = {
   ' ': 'a space',
   '\t': 'a tab',
-  '\u00A0': 'a no-break space (U+00A0)',
-  '\u2028': 'a line separator (U+2028)',
-  '\u2029': 'a paragraph separator (U+2029)',
-  '\u3000': 'an ideographic space (U+3000)',
-  '\u200B': 'a zero-width space (U+200B)',
-  '\uFEFF': 'a byte order mark (U+FEFF)',
-  '\u00AD': 'a soft hyphen (U+00AD)',
+  '\u00A0': 'a no-break space, U+00A0',
+  '\u2028': 'a line separator, U+2028',
+  '\u2029': 'a paragraph separator, U+2029',
+  '\u3000': 'an ideographic space, U+3000',
+  '\u200B': 'a zero-width space, U+200B',
+  '\uFEFF': 'a byte order mark, U+FEFF',
+  '\u00AD': 'a soft hyphen, U+00AD',
 };
 
+/** "whitespace (a space)", "a control character (U+0001)", "an invisible formatting character (a zero-width space, U+200B)". */
 function describeCharacter(char: string): string {
-  const named = CHARACTER_NAMES[char];
-  if (named) return named;
-  const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (/\p{White_Space}/u.test(char)) return `whitespace (${code})`;
-  if (/\p{Cc}/u.test(char)) return `a control character (${code})`;
-  return `an invisible formatting character (${code})`;
+  const name = CHARACTER_NAMES[char] ?? `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (/\p{White_Space}/u.test(char)) return `whitespace (${name})`;
+  if (/\p{Cc}/u.test(char)) return `a control character (${name})`;
+  return `an invisible formatting character (${name})`;
 }
 
 /** Characters, as people count them (code points, not UTF-16 units). */

@@ -20,7 +20,7 @@ describe('validateUri', () => {
     ['   \t ', UriRejection.Empty, /empty/],
     ['example.com/page', UriRejection.Unparsable, /no scheme/],
     ['http://', UriRejection.Unparsable, /host is empty/],
-    ['http://exa mple.com/', UriRejection.Whitespace, /a space at character 11/],
+    ['http://exa mple.com/', UriRejection.Whitespace, /whitespace \(a space\) at character 11/],
     ['http://a.com/x http://b.com/y', UriRejection.Whitespace, /one URI per line/],
     ['http://a.com/\u0000x', UriRejection.Whitespace, /control character/],
     ['http://a.com:99999/', UriRejection.Unparsable, /bad port|not a valid/],
@@ -49,17 +49,17 @@ describe('validateUri', () => {
     ['http://x:00/', UriRejection.BadPort, /port 0/],
     ['http://x:65536/', UriRejection.Unparsable, /bad port|not a valid/],
     // Whitespace the WHATWG parser would keep and encode: refused at the ends as inside.
-    ['http://x.com/a\u00A0', UriRejection.Whitespace, /a no-break space \(U\+00A0\) at character 15/],
-    ['\u3000http://x.com/', UriRejection.Whitespace, /an ideographic space \(U\+3000\) at character 1/],
-    ['http://x.com/\u2028', UriRejection.Whitespace, /a line separator \(U\+2028\)/],
-    ['\uFEFFhttp://x.com/', UriRejection.Whitespace, /a byte order mark/],
+    ['http://x.com/a\u00A0', UriRejection.Whitespace, /whitespace \(a no-break space, U\+00A0\) at character 15/],
+    ['\u3000http://x.com/', UriRejection.Whitespace, /whitespace \(an ideographic space, U\+3000\) at character 1/],
+    ['http://x.com/\u2028', UriRejection.Whitespace, /whitespace \(a line separator, U\+2028\)/],
+    ['\uFEFFhttp://x.com/', UriRejection.Whitespace, /an invisible formatting character \(a byte order mark, U\+FEFF\)/],
     ['http://x.com/a\u3000b', UriRejection.Whitespace, /ideographic space/],
-    ['http://exa\u200Bmple.com/', UriRejection.Whitespace, /a zero-width space/], // WHATWG would silently delete it
-    ['http://exa\u00ADmple.com/', UriRejection.Whitespace, /a soft hyphen/],
+    ['http://exa\u200Bmple.com/', UriRejection.Whitespace, /an invisible formatting character \(a zero-width space, U\+200B\)/], // WHATWG would silently delete it
+    ['http://exa\u00ADmple.com/', UriRejection.Whitespace, /a soft hyphen, U\+00AD/],
     ['http://x.com/\u202Eevil', UriRejection.Whitespace, /an invisible formatting character \(U\+202E\)/],
     ['http://x.com/\u0085', UriRejection.Whitespace, /U\+0085/],
-    ['http://x.com/a\tb', UriRejection.Whitespace, /a tab at character 15/],
-    ['http://x.com/a#frag http://y.com/b', UriRejection.Whitespace, /a space at character 20 followed by another URI: one URI per line/],
+    ['http://x.com/a\tb', UriRejection.Whitespace, /whitespace \(a tab\) at character 15/],
+    ['http://x.com/a#frag http://y.com/b', UriRejection.Whitespace, /whitespace \(a space\) at character 20 followed by another URI: one URI per line/],
     ['\u00A0\u3000', UriRejection.Empty, /empty/],
   ];
   for (const [input, code, reason] of rejected) {
