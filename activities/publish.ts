@@ -34,7 +34,7 @@ export function createPublishActivities(deps: PublishActivityDeps) {
           try {
             // Keys and headers need room too.
             const output = buildOutputMessage(
-              { input, workflowId: request.workflowId, html, text, ...(request.page ? { page: request.page } : {}), ...(request.fetchFailure ? { fetchFailure: request.fetchFailure } : {}), tagging: request.tagging, timings: request.timings },
+              { input, workflowId: request.workflowId, html, text, ...(request.page ? { page: request.page } : {}), ...(request.fetchFailure ? { fetchFailure: request.fetchFailure } : {}), tagging: request.tagging, timings: request.timings, ...(request.envelope.warnings ? { warnings: request.envelope.warnings } : {}) },
               deps.maxMessageBytes - 4096,
             );
             return { request, output };

@@ -35,6 +35,11 @@ export interface MessageEnvelope {
   /** The JSON text of the message exactly as received. */
   body: StoredText;
   origin: MessageOrigin;
+  /**
+   * What the bridge had to work around to start the run (a search-attribute value cut to
+   * Temporal's limit…); published in the output's `crawlflow.warnings`.
+   */
+  warnings?: string[];
 }
 
 /** The seed's rule: link messages are `type == 3` with a non-empty `url`. */
@@ -68,19 +73,39 @@ export function summarize(message: InputMessage, source: string): MessageSummary
 }
 
 /**
+ * The longest workflow id Temporal accepts by default (`limit.maxIDLength`), in UTF-8 bytes:
+ * 1,000 ASCII characters start, 1,001 are refused, and so are 400 CJK characters (1,200 bytes)
+ * — seen on the dev server. A message whose id makes a longer one is dead-lettered rather than
+ * cut: a cut id could make two different messages one.
+ */
+export const WORKFLOW_ID_MAX_BYTES = 1000;
+
+/**
  * The workflow id of a message: from its own id when it has one (so the same message sent
  * twice runs once), otherwise from where it sits in Kafka (so a re-delivered record runs once).
+ * Never cut, so distinct messages never share an id; `workflowIdProblem` says when it is too long.
  */
 export function messageWorkflowId(summary: MessageSummary, origin: MessageOrigin): string {
   if (summary.messageId !== undefined) return `msg-${sanitizeIdPart(summary.messageId)}`;
   return `kafka-${sanitizeIdPart(origin.topic)}-${origin.partition}-${origin.offset}`;
 }
 
+/** Why Temporal would refuse this workflow id, or undefined when it is fine. */
+export function workflowIdProblem(workflowId: string): string | undefined {
+  const bytes = new TextEncoder().encode(workflowId).length;
+  if (bytes <= WORKFLOW_ID_MAX_BYTES) return undefined;
+  return `the workflow id is ${bytes} bytes long (from the message id); Temporal accepts at most ${WORKFLOW_ID_MAX_BYTES} (limit.maxIDLength)`;
+}
+
 function sanitizeIdPart(value: string): string {
-  // Workflow ids may hold any UTF-8 up to 1000 bytes; keep them readable and bounded.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
-  const cleaned = value.replace(/[\u0000-\u001f\u007f]/g, '_');
-  return cleaned.length > 200 ? `${cleaned.slice(0, 200)}…` : cleaned;
+  // Control characters would make ids unreadable in the UI and CLI; a lone surrogate (from a
+  // JSON "\ud800" escape) is not UTF-8 at all, and the server fails such a request as INTERNAL.
+  return (
+    value
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+      .replace(/[\u0000-\u001f\u007f]/g, '_')
+      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '_')
+  );
 }
 
 /** The host of a URL, lower-cased, or undefined when it is not a URL (no Node `URL` needed). */

@@ -40,3 +40,39 @@ export const SearchAttributeKeys = {
   generator: defineSearchAttributeKey(SearchAttributeName.Generator, SearchAttributeType.KEYWORD),
   messageIds: defineSearchAttributeKey(SearchAttributeName.MessageIds, SearchAttributeType.KEYWORD_LIST),
 } as const;
+
+/**
+ * The largest search-attribute value Temporal accepts by default
+ * (`limit.searchAttributesSizeOfValueLimit`), counted over the value as stored: its JSON
+ * encoding in UTF-8, quotes included. A 3,000-character job name, for one, is refused with
+ * `INVALID_ARGUMENT … value size 3002 exceeds size limit 2048` (seen on the dev server).
+ */
+export const SEARCH_ATTRIBUTE_VALUE_MAX_BYTES = 2048;
+
+export interface CappedKeyword {
+  value: string;
+  /** Set when the value was cut: its encoded size before, and the characters kept. */
+  cut?: { originalBytes: number; keptChars: number };
+}
+
+const utf8 = new TextEncoder();
+const encodedBytes = (text: string): number => utf8.encode(JSON.stringify(text)).length;
+
+/**
+ * A keyword value that fits `maxBytes` once encoded: the value itself when it fits, else its
+ * longest prefix that does, cut between code points (never inside a surrogate pair) and
+ * counting what JSON escapes cost.
+ */
+export function capKeywordValue(value: string, maxBytes: number = SEARCH_ATTRIBUTE_VALUE_MAX_BYTES): CappedKeyword {
+  const originalBytes = encodedBytes(value);
+  if (originalBytes <= maxBytes) return { value };
+  let budget = maxBytes - 2; // the quotes
+  let kept = 0;
+  for (const codePoint of value) {
+    const cost = encodedBytes(codePoint) - 2;
+    if (cost > budget) break;
+    budget -= cost;
+    kept += codePoint.length;
+  }
+  return { value: value.slice(0, kept), cut: { originalBytes, keptChars: kept } };
+}

@@ -1,18 +1,19 @@
 import type { Client } from '@temporalio/client';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { messageWorkflowId, summarize, type MessageEnvelope, type MessageOrigin } from '../common/messages';
 import { FailureStep } from '../common/pipeline';
 import { AlertKind } from '../domain/alerts/alert-repository';
 import { createDeploymentAlerting, type Alerting } from '../domain/alerts/alerting';
 import type { Config } from '../domain/config/config';
-import { checkRecord, type RejectReason } from '../domain/kafka/record-check';
+import { checkRecord, RejectReason } from '../domain/kafka/record-check';
+import { createDependencyState, Dependency, watchMongo, type DependencyState } from '../domain/logging/dependency-state';
 import type { Logger } from '../domain/logging/logger';
 import { metrics } from '../domain/metrics/metrics';
 import { createPayloadStore, type PayloadStore } from '../domain/payloads/payload-store';
 import { createFailedMessageRepository, type FailedMessageRepository } from '../domain/pipeline/failed-messages';
-import { startMessageWorkflow, type StartOutcome } from './message-starter';
+import { classifyStartError } from '../domain/temporal/start-errors';
+import { startMessageWorkflow } from './message-starter';
 
 export interface BridgeDeps {
   config: Config;
@@ -22,6 +23,8 @@ export interface BridgeDeps {
   failedMessages: Pick<FailedMessageRepository, 'record'>;
   alerting: Pick<Alerting, 'raise'>;
   logger: Logger;
+  /** Where outages of Temporal, Kafka and MongoDB are reported (one warning each). @default one of its own */
+  dependencyState?: DependencyState;
   /**
    * Most workflow starts in flight per partition batch: bounds memory and the load on
    * Temporal; a slow Temporal slows consumption instead of piling up. @default 32
@@ -40,15 +43,36 @@ export interface BridgeDeps {
 /** Dead-lettered records keep this much of their original bytes in the failure record. */
 const RAW_BYTES_KEPT = 64 * 1024;
 
+/** What became of one record, decided before anything about it is committed. */
+type Decision =
+  | { kind: 'started' | 'duplicate' }
+  | { kind: 'reject'; reason: RejectReason; detail: string }
+  /** A dependency is down or refusing for now: the record (and its partition) waits. */
+  | { kind: 'wait'; dependency: Dependency; error: unknown; needsOperator?: string };
+
+/** What the bridge does while a dependency is away, as the warning says it. */
+const MEANWHILE: Record<Dependency, string> = {
+  temporal: 'records wait in Kafka: each waiting partition pauses and retries its start with back-off (1 s, doubling to 30 s); nothing is skipped or lost',
+  mongodb: 'records that need MongoDB (claim checks of large messages, dead letters) wait in Kafka: their partition pauses and retries with back-off; other records go on',
+  kafka: 'the consumer reconnects by itself and resumes from the last committed offset; dead letters wait and are retried',
+};
+
 /**
  * The Kafka → Temporal bridge: every record on the input topic becomes one message workflow.
  * Offsets are committed only after Temporal accepted the start (or the record went to the
  * dead-letter topic), so a crash at any point loses nothing, and the workflow id + reuse
  * policy make the re-delivered records it causes no-ops.
+ *
+ * A record Temporal will never accept (classifyStartError) is dead-lettered with the server's
+ * reason and the partition goes on. A start that fails for now (Temporal down or busy,
+ * MongoDB away) pauses only that record's partition: the window's offsets are committed up to
+ * the record before it, the partition resumes after a back-off and reads the record again,
+ * while the other partitions keep flowing.
  */
 export function createBridge(deps: BridgeDeps) {
   const { config, logger } = deps;
   const maxInFlight = deps.maxInFlight ?? 32;
+  const dependencies = deps.dependencyState ?? createDependencyState(logger);
   const consumer: Consumer = deps.kafka.consumer({
     groupId: config.kafka.consumerGroup,
     sessionTimeout: 30_000,
@@ -57,53 +81,93 @@ export function createBridge(deps: BridgeDeps) {
     allowAutoTopicCreation: false,
   });
   const deadLetters: Producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  let paused = false;
+  /** Partitions waiting for a dependency: their back-off attempt and the timer that resumes them. */
+  const waiting = new Map<number, { attempt: number; timer?: NodeJS.Timeout }>();
+  let operatorProblem: string | undefined;
   let stopping = false;
 
-  async function handle(message: KafkaMessage, origin: MessageOrigin): Promise<void> {
-    metrics.bridgeRecordsConsumed.inc();
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    const error = payload.error;
+    if (error.name.startsWith('KafkaJS')) dependencies.unreachable(Dependency.Kafka, error, payload.restart ? MEANWHILE.kafka : 'the consumer stopped and does not restart');
+    else logger.error({ err: error, restart: payload.restart }, 'the bridge consumer crashed');
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => dependencies.reachable(Dependency.Kafka));
+
+  async function decide(message: KafkaMessage, origin: MessageOrigin): Promise<Decision> {
     const check = checkRecord(message.value, config.kafka.maxMessageBytes);
-    if (!check.ok) {
-      await deadLetter(message, origin, check.reason, check.detail);
-      metrics.bridgeDeadLetters.inc({ reason: check.reason });
-      metrics.failures.inc({ kind: AlertKind.DeadLetter });
-      deps.onRecord?.({ outcome: 'dead_lettered', origin, reason: check.reason });
-      return;
+    if (!check.ok) return { kind: 'reject', reason: check.reason, detail: check.detail };
+    const summary = summarize(check.message, 'kafka');
+    const workflowId = messageWorkflowId(summary, origin);
+    let envelope: MessageEnvelope;
+    try {
+      const body = await deps.payloads.put(check.text);
+      if ('ref' in body) dependencies.reachable(Dependency.MongoDB);
+      envelope = { summary, body, origin };
+    } catch (error) {
+      return { kind: 'wait', dependency: Dependency.MongoDB, error };
     }
-    const envelope: MessageEnvelope = { summary: summarize(check.message, 'kafka'), body: await deps.payloads.put(check.text), origin };
-    const workflowId = messageWorkflowId(envelope.summary, origin);
-    const outcome = await startWithRetry(envelope, workflowId);
-    metrics.bridgeWorkflowsStarted.inc({ result: outcome.started ? 'started' : 'already_started' });
-    deps.onRecord?.({ outcome: outcome.started ? 'started' : 'duplicate', origin });
-  }
-
-  /** Temporal being down is transient: keep trying (the partition waits), pausing the topic meanwhile. */
-  async function startWithRetry(envelope: MessageEnvelope, workflowId: string): Promise<StartOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcome = await startMessageWorkflow(deps.temporal, config, envelope, { workflowId });
-        if (paused) resume();
-        return outcome;
-      } catch (error) {
-        if (stopping) throw error;
-        if (!paused) pause();
-        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-        logger.warn({ err: error, workflowId, attempt, retryInMs: delayMs }, 'could not start the workflow; retrying');
-        await sleep(delayMs);
+    try {
+      const outcome = await startMessageWorkflow(deps.temporal, config, envelope, { workflowId });
+      dependencies.reachable(Dependency.Temporal);
+      if (operatorProblem) {
+        logger.info({ problem: operatorProblem }, 'Temporal accepts starts again');
+        operatorProblem = undefined;
       }
+      return { kind: outcome.started ? 'started' : 'duplicate' };
+    } catch (error) {
+      const verdict = classifyStartError(error);
+      if (verdict.permanent) {
+        dependencies.reachable(Dependency.Temporal); // it answered, with a refusal
+        return { kind: 'reject', reason: RejectReason.StartRefused, detail: verdict.reason };
+      }
+      return { kind: 'wait', dependency: Dependency.Temporal, error, ...(verdict.needsOperator ? { needsOperator: verdict.reason } : {}) };
     }
   }
 
-  function pause(): void {
-    paused = true;
-    consumer.pause([{ topic: config.kafka.inputTopic }]);
-    logger.warn({ topic: config.kafka.inputTopic }, 'paused consumption: Temporal is not accepting starts');
+  /** Records the decision about one record; a dead letter that cannot be sent becomes a wait. */
+  async function settle(message: KafkaMessage, origin: MessageOrigin, decision: Decision): Promise<Decision> {
+    if (decision.kind === 'wait') return decision;
+    if (decision.kind === 'reject') {
+      try {
+        await deadLetter(message, origin, decision.reason, decision.detail);
+      } catch (error) {
+        return { kind: 'wait', dependency: dependencyOf(error), error };
+      }
+      metrics.bridgeDeadLetters.inc({ reason: decision.reason });
+      metrics.failures.inc({ kind: AlertKind.DeadLetter });
+    } else {
+      metrics.bridgeWorkflowsStarted.inc({ result: decision.kind === 'started' ? 'started' : 'already_started' });
+    }
+    metrics.bridgeRecordsConsumed.inc();
+    deps.onRecord?.({
+      outcome: decision.kind === 'reject' ? 'dead_lettered' : decision.kind,
+      origin,
+      ...(decision.kind === 'reject' ? { reason: decision.reason } : {}),
+    });
+    return decision;
   }
 
-  function resume(): void {
-    paused = false;
-    consumer.resume([{ topic: config.kafka.inputTopic }]);
-    logger.info({ topic: config.kafka.inputTopic }, 'resumed consumption');
+  /** Pauses one partition and resumes it after its back-off: its records are read again then. */
+  function wait(topic: string, partition: number, decision: Extract<Decision, { kind: 'wait' }>): void {
+    const attempt = (waiting.get(partition)?.attempt ?? 0) + 1;
+    const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+    if (decision.needsOperator) {
+      if (operatorProblem !== decision.needsOperator) {
+        operatorProblem = decision.needsOperator;
+        logger.error({ problem: operatorProblem, meanwhile: MEANWHILE.temporal }, 'Temporal refuses every start until the deployment is fixed');
+      }
+    } else {
+      dependencies.unreachable(decision.dependency, decision.error, MEANWHILE[decision.dependency]);
+    }
+    logger.debug({ topic, partition, attempt, retryInMs: delayMs, err: decision.error }, 'partition waits');
+    consumer.pause([{ topic, partitions: [partition] }]);
+    const timer = setTimeout(() => {
+      const entry = waiting.get(partition);
+      if (entry) delete entry.timer;
+      if (!stopping) consumer.resume([{ topic, partitions: [partition] }]);
+    }, delayMs);
+    timer.unref();
+    waiting.set(partition, { attempt, timer });
   }
 
   async function deadLetter(message: KafkaMessage, origin: MessageOrigin, reason: RejectReason, detail: string): Promise<void> {
@@ -121,6 +185,7 @@ export function createBridge(deps: BridgeDeps) {
       acks: -1,
       messages: [{ key: message.key, value, headers }],
     });
+    dependencies.reachable(Dependency.Kafka);
     const kept = value.subarray(0, RAW_BYTES_KEPT);
     // The id its workflow would have had: a dead letter has no message id to trust.
     const workflowId = messageWorkflowId({ source: 'kafka' }, origin);
@@ -136,7 +201,11 @@ export function createBridge(deps: BridgeDeps) {
       summary: `record ${origin.topic}/${origin.partition}@${origin.offset} dead-lettered: ${reason} (${detail})`.slice(0, 300),
       detail: { failedMessageId: failure.toHexString(), deadLetterTopic: config.kafka.deadLetterTopic },
     });
-    logger.error({ ...origin, reason, detail }, 'record is not a message; sent to the dead-letter topic');
+    dependencies.reachable(Dependency.MongoDB);
+    logger.error(
+      { ...origin, reason, detail },
+      reason === RejectReason.StartRefused ? 'Temporal refuses to start this record; sent to the dead-letter topic' : 'record is not a message; sent to the dead-letter topic',
+    );
   }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -144,12 +213,33 @@ export function createBridge(deps: BridgeDeps) {
     for (let start = 0; start < batch.messages.length; start += maxInFlight) {
       if (!isRunning() || isStale()) return;
       const window = batch.messages.slice(start, start + maxInFlight);
-      await Promise.all(window.map((message) => handle(message, { kind: 'kafka', topic, partition, offset: message.offset })));
-      const last = window[window.length - 1] as KafkaMessage;
-      // Commit only now: every record up to `last` has a workflow (or a dead letter).
-      await deps.beforeCommit?.({ topic, partition, offset: last.offset });
-      resolveOffset(last.offset);
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      const origins = window.map((message): MessageOrigin => ({ kind: 'kafka', topic, partition, offset: message.offset }));
+      // Starts run concurrently; their outcomes are settled in order, so a record that must
+      // wait holds back exactly itself and what follows it (those are re-read, and their
+      // starts, already made, come back as "already started").
+      const decisions = await Promise.all(window.map((message, index) => decide(message, origins[index] as MessageOrigin)));
+      let settled = 0;
+      let waitFor: Extract<Decision, { kind: 'wait' }> | undefined;
+      for (const [index, decision] of decisions.entries()) {
+        const outcome = await settle(window[index] as KafkaMessage, origins[index] as MessageOrigin, decision);
+        if (outcome.kind === 'wait') {
+          waitFor = outcome;
+          break;
+        }
+        settled++;
+      }
+      if (settled > 0) {
+        const last = window[settled - 1] as KafkaMessage;
+        // Commit only now: every record up to `last` has a workflow (or a dead letter).
+        await deps.beforeCommit?.({ topic, partition, offset: last.offset });
+        resolveOffset(last.offset);
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        waiting.delete(partition);
+      }
+      if (waitFor) {
+        if (!stopping) wait(topic, partition, waitFor);
+        return;
+      }
       await heartbeat();
     }
   }
@@ -172,6 +262,7 @@ export function createBridge(deps: BridgeDeps) {
     /** Stops consuming (waiting for in-flight batches), then the dead-letter producer. Safe to call twice. */
     stop(): Promise<void> {
       stopping = true;
+      for (const entry of waiting.values()) clearTimeout(entry.timer);
       closed ??= (async () => {
         for (const [what, step] of [
           ['consumer', () => consumer.disconnect()],
@@ -187,22 +278,45 @@ export function createBridge(deps: BridgeDeps) {
       return closed;
     },
 
+    /** Partitions waiting for a dependency right now (tests and status). */
+    waitingPartitions(): number[] {
+      return [...waiting.entries()].filter(([, entry]) => entry.timer !== undefined).map(([partition]) => partition);
+    },
+
     consumer,
   };
 }
 
+/** Which dependency a failed dead letter waits for: Kafka for the send, MongoDB for the record. */
+function dependencyOf(error: unknown): Dependency {
+  return error instanceof Error && error.name.startsWith('KafkaJS') ? Dependency.Kafka : Dependency.MongoDB;
+}
+
 export type Bridge = ReturnType<typeof createBridge>;
 
-/** A bridge over a deployment's clients: its payloads, failure records and alerting in `db`. */
+/**
+ * A bridge over a deployment's clients: its payloads, failure records and alerting in `db`,
+ * and MongoDB's reachability followed on the client's own monitoring.
+ */
 export function createBridgeOnClients(
   clients: { config: Config; logger: Logger; kafka: Kafka; temporal: Client; db: Db },
   options: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit'>> = {},
 ): Bridge {
-  return createBridge({
+  const dependencyState = createDependencyState(clients.logger);
+  const unwatch = watchMongo(clients.db.client, dependencyState, MEANWHILE.mongodb);
+  const bridge = createBridge({
     ...clients,
     payloads: createPayloadStore(clients.db),
     failedMessages: createFailedMessageRepository(clients.db),
     alerting: createDeploymentAlerting(clients),
+    dependencyState,
     ...options,
   });
+  return {
+    ...bridge,
+    stop() {
+      unwatch();
+      return bridge.stop();
+    },
+  };
 }

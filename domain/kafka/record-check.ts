@@ -1,12 +1,14 @@
 import type { InputMessage } from '../../common/messages';
 
-/** Why a record is not a message: each goes to the dead-letter topic with this reason. */
+/** Why a record cannot become a run: each goes to the dead-letter topic with this reason. */
 export const RejectReason = {
   Empty: 'empty',
   TooLarge: 'too_large',
   InvalidUtf8: 'invalid_utf8',
   InvalidJson: 'invalid_json',
   NotAnObject: 'not_an_object',
+  /** A message Temporal will never start (a workflow id too long, a request it refuses): the detail is the server's reason. */
+  StartRefused: 'start_refused',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 

@@ -10,6 +10,8 @@ export interface OutputParts {
   fetchFailure?: { errorType: string; message: string; elapsedMs: number };
   tagging: TagResult;
   timings: { startedAt: string; fetchMs: number; tagMs: number };
+  /** What the bridge worked around to start the run (MessageEnvelope.warnings). */
+  warnings?: string[];
 }
 
 export interface BuiltOutput {
@@ -47,6 +49,7 @@ export function buildOutputMessage(parts: OutputParts, maxBytes: number): BuiltO
     ...(parts.tagging.modelVersion ? { modelVersion: parts.tagging.modelVersion } : {}),
     ...(parts.tagging.truncated ? { taggedChars: parts.tagging.scannedChars, taggingTextCapped: true } : {}),
     ...(parts.tagging.warnings ? { taggingWarnings: parts.tagging.warnings } : {}),
+    ...(parts.warnings?.length ? { warnings: parts.warnings } : {}),
     fetch: parts.page
       ? { status: 'ok', via: parts.page.via, httpStatus: parts.page.status, finalUrl: parts.page.finalUrl, bodyTruncated: parts.page.truncated }
       : parts.fetchFailure

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isLinkMessage, messageWorkflowId, summarize, urlHost } from '../../common/messages';
+import { isLinkMessage, messageWorkflowId, summarize, urlHost, workflowIdProblem } from '../../common/messages';
 import type { TagResult } from '../../common/pipeline';
 import { checkRecord } from '../../domain/kafka/record-check';
 import { buildOutputMessage, OutputTooLargeError } from '../../domain/pipeline/output-message';
@@ -43,6 +43,19 @@ describe('message ids and routing', () => {
     assert.equal(messageWorkflowId(summarize({ id: 'abc' }, 'kafka'), origin), 'msg-abc');
     assert.equal(messageWorkflowId(summarize({ msg_id: 12 }, 'kafka'), origin), 'msg-12');
     assert.equal(messageWorkflowId(summarize({ text: 'no id' }, 'kafka'), origin), 'kafka-in-2-17');
+  });
+
+  it('keeps every character of an id that makes a valid workflow id, and says when one is too long', () => {
+    const origin = { kind: 'kafka' as const, topic: 'in', partition: 0, offset: '1' };
+    // Control characters and lone surrogates (not UTF-8: the server fails them as INTERNAL) become "_".
+    assert.equal(messageWorkflowId(summarize({ id: 'a\u0001b\ud800c\udc00d😀' }, 'kafka'), origin), 'msg-a_b_c_d😀');
+    // Two long ids that differ only at the end stay two ids (they used to be cut at 200 characters).
+    const [first, second] = ['x', 'y'].map((last) => messageWorkflowId(summarize({ id: `${'a'.repeat(300)}${last}` }, 'kafka'), origin));
+    assert.notEqual(first, second);
+    assert.equal(workflowIdProblem(`msg-${'a'.repeat(996)}`), undefined);
+    assert.match(String(workflowIdProblem(`msg-${'a'.repeat(997)}`)), /1001 bytes long.*at most 1000/);
+    assert.equal(workflowIdProblem(`msg-${'中'.repeat(332)}`), undefined, '1,000 bytes');
+    assert.match(String(workflowIdProblem(`msg-${'中'.repeat(333)}`)), /1003 bytes long/, 'bytes, not characters');
   });
 
   it('recognises link messages as the seed does (type 3 with a non-empty url)', () => {
