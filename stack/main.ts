@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { say, stack } from './stack';
 
-/** `npm run stack -- up|down|status|logs|install [services…]` */
+/** `npm run stack -- up|down|status|logs|install [services…]`, `npm run stack -- pid <service>` */
 
 const program = new Command('stack')
   .description('The local stack of real services crawlflow runs on (Temporal, Kafka, MongoDB wire protocol, SMTP)')
@@ -24,6 +24,13 @@ program
   .command('logs [services...]')
   .description('show where each service logs')
   .action((names: string[]) => stack.logs(stack.select(names)));
+program
+  .command('pid <service>')
+  .description('print the pid of a service the stack started, alone on stdout (kill $(npm run --silent stack -- pid kafka)); exit 1 when it is not running')
+  .action((name: string) => {
+    const [service] = stack.select([name]);
+    if (!service || !stack.pid(service)) process.exitCode = 1;
+  });
 program
   .command('install [services...]')
   .description('install what is missing without starting anything')

@@ -24,17 +24,31 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The pid the stack recorded for a service, if that process is still alive. */
-export function runningPid(paths: StackPaths, service: string): number | undefined {
+/**
+ * A pid file as the stack writes it: two lines, the pid and the executable it started
+ * (`12345\n/usr/bin/java\n`). Undefined when there is none or it is not in that shape.
+ */
+export function readPidFile(paths: StackPaths, service: string): { pid: number; command: string | undefined } | undefined {
+  let text: string;
   try {
-    const [pidLine, command] = readFileSync(pidFile(paths, service), 'utf8').split('\n');
-    const pid = Number(pidLine?.trim());
-    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
-    // After a reboot the recorded pid may belong to an unrelated process: check it is ours.
-    return command && commandOf(pid) !== undefined && commandOf(pid) !== command ? undefined : pid;
+    text = readFileSync(pidFile(paths, service), 'utf8');
   } catch {
     return undefined;
   }
+  const [pidLine, command] = text.split('\n');
+  const pid = Number(pidLine?.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return { pid, command: command?.trim() || undefined };
+}
+
+/** The pid the stack recorded for a service, if that process is still alive. */
+export function runningPid(paths: StackPaths, service: string): number | undefined {
+  const recorded = readPidFile(paths, service);
+  if (!recorded || !isAlive(recorded.pid)) return undefined;
+  // After a reboot the recorded pid may belong to an unrelated process, and a process that
+  // died but was not reaped yet has no command line: either way it is not the service.
+  const actual = commandOf(recorded.pid);
+  return recorded.command && actual !== undefined && actual !== recorded.command ? undefined : recorded.pid;
 }
 
 /** The executable a process was started with (Linux /proc), if it can be read. */

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stackPaths } from './paths';
+import type { Logger } from '../domain/logging/logger';
 import { logFile, runningPid, stopProcess, waitUntil, portOpen } from './processes';
 import { stackServices, type StackService } from './services';
+import { createSupervisionState, type ServiceSupervisionRecord } from './supervision-state';
+import { superviseServices, type GiveUpReport, type ServiceSupervisor, type ServiceSupervisorOptions } from './supervision';
 
 /**
  * The local stack of real services (Temporal dev server, Kafka, FerretDB, MailDev) on
@@ -12,6 +15,7 @@ import { stackServices, type StackService } from './services';
 const repoRoot = resolve(__dirname, '..');
 const paths = stackPaths();
 const services = stackServices(paths, repoRoot);
+const supervisionState = createSupervisionState(paths);
 
 function select(names: string[]): StackService[] {
   if (names.length === 0) return services;
@@ -66,6 +70,8 @@ async function up(selected: StackService[]): Promise<void> {
         throw new Error(`${error.message}; see ${logFile(paths, service.name)}`);
       });
       await service.afterReady?.();
+      // Running again: whatever a supervisor recorded about it giving up no longer holds.
+      if (supervisionState.read()[service.name]?.state === 'given-up') supervisionState.clear(service.name);
       say(`${service.name} ready: ${service.endpoints.join(', ')}`);
     }),
   );
@@ -106,4 +112,58 @@ function logs(selected: StackService[]): void {
   process.stdout.write(`\nFollow one with: tail -f ${logFile(paths, '<service>')}\n`);
 }
 
-export const stack = { paths, services, select, install, up, down, status, logs };
+/**
+ * The pid of a service the stack started, read from its pid file (two lines: pid, command),
+ * on stdout alone so that `kill $(npm run --silent stack -- pid kafka)` works. False when it
+ * is not running.
+ */
+function pid(service: StackService): boolean {
+  const running = runningPid(paths, service.name);
+  if (running === undefined) {
+    say(`${service.name} is not running (no live process in ${join(paths.run, `${service.name}.pid`)})`);
+    return false;
+  }
+  process.stdout.write(`${running}\n`);
+  return true;
+}
+
+/**
+ * Restarts the stack's services that die while `crawlflow up` runs (stack/supervision.ts).
+ * Only services this script started are supervised: one that something else runs on its port
+ * is that something's business.
+ */
+function supervise(
+  logger: Logger,
+  options: {
+    onGiveUp?: (report: GiveUpReport) => Promise<void>;
+    /** @default every service */
+    only?: readonly StackService[];
+  } & Pick<ServiceSupervisorOptions, 'checkIntervalMs'> = {},
+): ServiceSupervisor {
+  const { only = services, ...supervisorOptions } = options;
+  const ours = only.filter((service) => runningPid(paths, service.name) !== undefined);
+  const others = only.filter((service) => !ours.includes(service));
+  if (others.length > 0) {
+    logger.info({ services: others.map((service) => service.name) }, 'not supervising stack services this script did not start');
+  }
+  return superviseServices({
+    ...supervisorOptions,
+    logger,
+    state: supervisionState,
+    services: ours.map((service) => ({
+      name: service.name,
+      logFile: logFile(paths, service.name),
+      isRunning: () => runningPid(paths, service.name) !== undefined,
+      restart: () => up([service]),
+    })),
+  });
+}
+
+/** Services `crawlflow up` gave up restarting that are still not running (for `crawlflow status`). */
+function givenUp(): Array<{ service: string } & ServiceSupervisionRecord> {
+  return Object.entries(supervisionState.read())
+    .filter(([name, record]) => record.state === 'given-up' && runningPid(paths, name) === undefined)
+    .map(([service, record]) => ({ service, ...record }));
+}
+
+export const stack = { paths, services, select, install, up, down, status, logs, pid, supervise, supervisionState, givenUp };

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
@@ -11,7 +13,10 @@ import { createKafka } from '../domain/kafka/kafka';
 import { createMailer } from '../domain/mail/mailer';
 import { connectMongo } from '../domain/mongo/client';
 import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../domain/temporal/connection';
+import { stackPaths } from '../stack/paths';
+import { isAlive, readPidFile, startDetached } from '../stack/processes';
 import { stack } from '../stack/stack';
+import { eventually } from './support/eventually';
 import { requireStack, testConfig, uniqueName } from './support/stack';
 
 const run = promisify(execFile);
@@ -127,3 +132,45 @@ describe('the local stack runs real services', () => {
   });
 });
 
+
+describe('npm run stack -- pid <service>', () => {
+  const stackScript = resolve(__dirname, '..', 'bin', 'stack.js');
+  const pidOf = (service: string, env: NodeJS.ProcessEnv = process.env) =>
+    run(process.execPath, [stackScript, 'pid', service], { env }).catch((error: { stdout: string; stderr: string; code: number }) => error);
+
+  before(() => requireStack());
+
+  it("prints the pid of a running service alone on stdout: the process recorded in its pid file, running the service's command", async () => {
+    const result = await pidOf('temporal');
+    assert.match(result.stdout, /^\d+\n$/);
+    const pid = Number(result.stdout);
+    assert.equal(pid, readPidFile(stack.paths, 'temporal')?.pid);
+    assert.ok(isAlive(pid));
+    assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0], join(stack.paths.bin, 'temporal'));
+  });
+
+  it('gives a pid an operator can kill, and exits 1 once the process is gone', async () => {
+    // A stack home of its own with a throw-away process as "kafka": the shared stack is not touched.
+    const home = mkdtempSync(join(tmpdir(), 'crawlflow-stack-pid-'));
+    const env = { ...process.env, CRAWLFLOW_HOME: home };
+    try {
+      const started = startDetached(stackPaths(home), 'kafka', { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] });
+      const result = await pidOf('kafka', env);
+      assert.equal(result.stdout, `${started}\n`);
+      process.kill(Number(result.stdout), 'SIGKILL');
+      await eventually('the process is gone', () => !isAlive(started));
+      const after = await pidOf('kafka', env);
+      assert.equal(after.stdout, '');
+      assert.equal((after as { code?: number }).code, 1);
+      assert.match(after.stderr, /kafka is not running/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('names the services when asked for one it does not have', async () => {
+    const result = await pidOf('redis');
+    assert.equal((result as { code?: number }).code, 1);
+    assert.match(result.stderr, /unknown service redis; the stack has temporal, kafka, mongodb, mail/);
+  });
+});

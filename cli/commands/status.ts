@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { gatherSystemStatus, type Section, type SystemStatus } from '../../domain/metrics/system-status';
+import { stack } from '../../stack/stack';
 import { loadCliContext, UsageError } from '../context';
 
 export function registerStatusCommand(program: Command): void {
@@ -13,10 +14,22 @@ export function registerStatusCommand(program: Command): void {
       const recent = wholeNumber('--recent', options.recent);
       const timeoutSeconds = wholeNumber('--timeout', options.timeout);
       const { config } = loadCliContext('status');
-      const status = await gatherSystemStatus(config, { recent, timeoutMs: Math.max(1, timeoutSeconds) * 1000 });
+      const status = withStackSupervision(await gatherSystemStatus(config, { recent, timeoutMs: Math.max(1, timeoutSeconds) * 1000 }));
       process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status, { color: process.stdout.isTTY === true }));
       if (status.problems.length > 0) process.exitCode = 1;
     });
+}
+
+/** The local stack's services that `crawlflow up` stopped restarting (they kept dying) and that still do not run. */
+export type StackSupervisionStatus = ReturnType<typeof stack.givenUp>;
+
+/** Adds the stack services given up on, each as a problem naming its log and the command that restarts it. */
+export function withStackSupervision(status: SystemStatus, givenUp: StackSupervisionStatus = stack.givenUp()): SystemStatus & { stackGivenUp: StackSupervisionStatus } {
+  const problems = givenUp.map(
+    (service) =>
+      `stack service ${service.service} kept dying (${service.deaths.length} times, last ${service.deaths.at(-1) ?? '?'}); crawlflow up stopped restarting it — see ${service.logFile ?? 'npm run stack -- logs'}, then npm run stack -- up ${service.service}`,
+  );
+  return { ...status, problems: [...status.problems, ...problems], stackGivenUp: givenUp };
 }
 
 function wholeNumber(option: string, value: string): number {

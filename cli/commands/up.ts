@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { createDeploymentAlerting } from '../../domain/alerts/alerting';
 import { stack } from '../../stack/stack';
+import { giveUpAlert } from '../../stack/supervision';
 import { setupInfrastructure } from '../../starters/setup';
 import { runProcessCommand } from '../process-command';
 import { startProcessSupervisor, type SupervisedProcess } from '../supervisor';
@@ -27,7 +29,7 @@ export function registerUpCommand(program: Command): void {
     .action((options: { stack: boolean }) =>
       runProcessCommand(
         'up',
-        async ({ config, logger, lifecycle }) => {
+        async ({ config, logger, lifecycle, mongo, temporal }) => {
           await setupInfrastructure(config, logger);
           process.stderr.write(
             [
@@ -43,6 +45,14 @@ export function registerUpCommand(program: Command): void {
             stopTimeoutMs: config.process.shutdownTimeoutMs + CHILD_STOP_MARGIN_MS,
           });
           lifecycle.onShutdown('crawlflow processes', () => children.stop());
+          if (options.stack) {
+            // A service given up on is alerted like any failure (if MongoDB itself is the one, the log and `crawlflow status` still say it).
+            const { db } = await mongo();
+            const alerting = createDeploymentAlerting({ db, temporal: await temporal(), config, logger });
+            const services = stack.supervise(logger, { onGiveUp: async (report) => void (await alerting.raise(giveUpAlert(report))) });
+            // Registered last, so it stops first: nothing is restarted while crawlflow stops.
+            lifecycle.onShutdown('stack supervision', () => services.stop());
+          }
         },
         {
           // Installing the stack the first time takes minutes: not part of the bounded start.

@@ -18,6 +18,8 @@ export const AlertKind = {
   DeadLetter: 'dead_letter',
   GeneratorFailed: 'generator_failed',
   GeneratorNoUris: 'generator_no_uris',
+  /** A local stack service kept dying and `crawlflow up` stopped restarting it. */
+  ServiceDown: 'service_down',
 } as const;
 export type AlertKind = (typeof AlertKind)[keyof typeof AlertKind];
 
