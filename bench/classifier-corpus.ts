@@ -6,8 +6,8 @@
  * lookup: both classes talk about the same aspects in the same background vocabulary (20,000
  * real words from jieba's dictionary, by frequency); polarity words are negated
  * (不满意, 一点也不干净) and contrasted (还行，但是…, where the last clause counts double), so
- * word order and bigrams matter; some words lean only slightly; and 4 % of the labels are
- * flipped, as in hand-labelled data.
+ * word order and bigrams matter; most reviews also mention something on the other side;
+ * some words lean only slightly; and 4 % of the labels are flipped, as in hand-labelled data.
  */
 import { dict } from '@node-rs/jieba/dict';
 import { seededRandom } from '../domain/tagging/text/seeded-random';
@@ -74,46 +74,38 @@ export function generateReviewCorpus(options: ReviewCorpusOptions): LabelledText
   };
   const filler = (words: number) => Array.from({ length: words }, backgroundWord).join('');
 
-  /** One clause and its polarity (+1 praise, -1 complaint, ±0.3 a mild lean, 0 neutral). */
-  const clause = (): [string, number] => {
-    const roll = random();
+  /** One clause saying `polarity` (+1 praise, -1 complaint): often by negating a word of the other side (不满意). */
+  const clause = (polarity: number): string => {
     const aspect = random() < 0.8 ? pick(ASPECTS) : '';
     const degree = random() < 0.5 ? pick(DEGREES) : '';
-    if (roll < 0.34) return [`${aspect}${degree}${pick(POSITIVE)}`, 1];
-    if (roll < 0.62) return [`${aspect}${degree}${pick(NEGATIVE)}`, -1];
-    if (roll < 0.74) return [`${aspect}${pick(NEGATORS)}${pick(POSITIVE)}`, -1]; // 不满意: a praise word in a complaint
-    if (roll < 0.78) return [`${aspect}${pick(NEGATORS)}${pick(NEGATIVE)}`, 0.6]; // 不脏: faint praise
-    if (roll < 0.86) return [`${aspect}${pick(MILD_POSITIVE)}`, 0.3];
-    if (roll < 0.93) return [`${aspect}${pick(MILD_NEGATIVE)}`, -0.3];
-    return [filler(2 + Math.floor(random() * 4)), 0];
+    const roll = random();
+    const same = polarity > 0 ? POSITIVE : NEGATIVE;
+    const other = polarity > 0 ? NEGATIVE : POSITIVE;
+    if (roll < 0.55) return `${aspect}${degree}${pick(same)}`;
+    if (roll < 0.8) return `${aspect}${pick(NEGATORS)}${pick(other)}`;
+    return `${aspect}${pick(polarity > 0 ? MILD_POSITIVE : MILD_NEGATIVE)}`;
   };
 
   const texts: LabelledText[] = [];
   const noise = options.labelNoise ?? 0.04;
   while (texts.length < options.messages) {
+    const positive = random() < 0.5;
+    const sentiment = positive ? 1 : -1;
     const parts: string[] = [];
-    let score = 0;
     const clauses = 1 + Math.floor(random() * 6);
     for (let c = 0; c < clauses; c++) {
       if (random() < 0.5) parts.push(filler(1 + Math.floor(random() * 6)));
-      let [words, polarity] = clause();
-      if (c === clauses - 1 && clauses > 1 && random() < 0.3) {
-        words = `${pick(CONTRASTS)}${words}`;
-        polarity *= 2;
-      }
-      parts.push(words);
-      score += polarity;
+      const last = c === clauses - 1;
+      // Reviews mix in the other side ("房间不错，就是…"); the last clause, often after a contrast, carries the verdict.
+      const roll = random();
+      if (!last && roll < 0.3) parts.push(clause(-sentiment));
+      else if (!last && roll < 0.4) parts.push(filler(2 + Math.floor(random() * 4)));
+      else parts.push(`${last && clauses > 1 && random() < 0.4 ? pick(CONTRASTS) : ''}${clause(sentiment)}`);
     }
-    if (random() < 0.25) {
-      const positive = random() < 0.5;
-      parts.push(pick(positive ? ENDINGS_POSITIVE : ENDINGS_NEGATIVE));
-      score += positive ? 1.5 : -1.5;
-    }
-    if (Math.abs(score) < 0.25) continue; // neither: a real labeller would have skipped it too
-    let positive = score > 0;
-    if (random() < noise) positive = !positive;
+    if (random() < 0.25) parts.push(pick(positive ? ENDINGS_POSITIVE : ENDINGS_NEGATIVE));
+    const label = random() < noise ? !positive : positive;
     const text = parts.map((part) => part + pick(PUNCTUATION)).join('').trim();
-    texts.push({ text, tags: [positive ? 'positive' : 'negative'] });
+    texts.push({ text, tags: [label ? 'positive' : 'negative'] });
   }
   return texts;
 }

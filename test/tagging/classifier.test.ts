@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTaggingEngine, ModelFileError } from '../../domain/tagging';
+import { compareModels } from '../../domain/tagging/classifier/compare-models';
 import { evaluateModel, modelScorer } from '../../domain/tagging/classifier/evaluate';
 import { featureCounts, hashBigram, hashToken } from '../../domain/tagging/classifier/features';
 import { trainLinear } from '../../domain/tagging/classifier/linear-model';
@@ -16,6 +17,7 @@ import { trainNaiveBayes } from '../../domain/tagging/classifier/naive-bayes';
 import { tokenize } from '../../domain/tagging/classifier/tokenize';
 
 const LABELLED = resolve(__dirname, '..', 'fixtures', 'tagging', 'labelled.jsonl');
+const TOPICS = resolve(__dirname, '..', 'fixtures', 'tagging', 'topics.jsonl');
 /** A model file written by the naive Bayes trainer before the linear model existed. */
 const NAIVE_BAYES_V1 = resolve(__dirname, '..', 'fixtures', 'tagging', 'naive-bayes-v1.json');
 const bin = resolve(__dirname, '..', '..', 'bin', 'crawlflow.js');
@@ -61,6 +63,26 @@ describe('the classifier', () => {
     // A model that knows nothing (every word weight zero) is measurably worse: the figures mean something.
     const ignorant = { ...model, weights: model.weights.map(() => 0) };
     assert.ok(evaluateModel(ignorant, test).macro.f1 < evaluation.macro.f1 - 0.3);
+  });
+
+  it('learns realistic multi-label Chinese and English topics better than tagging everything', () => {
+    // Hand-written news, posts and headlines: five topics that share vocabulary (市场, stock,
+    // game, player, platform…), a quarter of the messages with two topics, a tenth with none.
+    const examples = toTrainingExamples(readLabelledFile(TOPICS, ['text']));
+    assert.ok(examples.length >= 300);
+    assert.ok(examples.filter((example) => example.labels.length === 2).length >= 60);
+    const { train, test } = splitHoldout(examples, 0.2, 42);
+    const comparison = compareModels(train, test, ['linear', 'naive-bayes', 'baseline'], { name: 'topics', fields: ['text'] });
+    const [linear, naiveBayes, baseline] = comparison.results;
+    assert.deepEqual(linear!.evaluation.perTag.map((m) => m.tag), ['entertainment', 'finance', 'health', 'sports', 'technology']);
+    // Tagging every message with every tag: the F1 a model must clearly beat.
+    const everything = linear!.evaluation.perTag.map((m) => (2 * m.support) / (m.support + test.length));
+    const trivial = everything.reduce((sum, f1) => sum + f1, 0) / everything.length;
+    for (const result of [linear!, naiveBayes!]) {
+      assert.ok(result.evaluation.macro.f1 > trivial + 0.15, `${result.type}: macro-F1 ${result.evaluation.macro.f1.toFixed(3)} vs ${trivial.toFixed(3)} for tagging everything`);
+      for (const m of result.evaluation.perTag) assert.ok(m.support > 0 && m.f1 > 0, `${result.type} ${m.tag}`);
+    }
+    assert.equal(comparison.baselineGap, linear!.evaluation.macro.f1 - baseline!.evaluation.macro.f1);
   });
 
   it('trains, evaluates and tags from the command line', () => {

@@ -1,5 +1,5 @@
 import type { Tag } from '../api';
-import { featureCounts, termWeight } from './features';
+import { termWeight, writeFeatureHashes } from './features';
 import { sigmoid } from './logistic-regression';
 import { linearArrays, LINEAR_FORMAT, type LoadedModel, type LinearModelFile, type NaiveBayesModelFile } from './model-file';
 import { presentWords } from './naive-bayes';
@@ -209,12 +209,23 @@ function scoreNaiveBayes(model: CompiledNaiveBayes, tokens: readonly string[]): 
   return logits.map(sigmoid);
 }
 
+/** Reused by every message a thread scores (one thread, one message at a time). */
+let scratch = new Uint32Array(4096);
+
 function scoreLinear(model: CompiledLinear, tokens: readonly string[]): number[] {
   const T = model.tags.length;
   const sums = new Float64Array(T);
   let norm = 0;
+  if (scratch.length < 2 * tokens.length) scratch = new Uint32Array(4 * tokens.length);
+  const n = writeFeatureHashes(tokens, model.ngrams, scratch);
+  const hashes = scratch.subarray(0, n).sort();
   // Features the model never saw are left out of the vector, norm included (as at training).
-  for (const [key, count] of featureCounts(tokens, model.ngrams)) {
+  for (let i = 0; i < n; ) {
+    const key = hashes[i]!;
+    let end = i + 1;
+    while (end < n && hashes[end] === key) end++;
+    const count = end - i;
+    i = end;
     const f = lookupFeature(model, key);
     if (f < 0) continue;
     const x = termWeight(count, model.sublinearTf) * model.idf[f]!;

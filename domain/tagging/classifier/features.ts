@@ -41,6 +41,23 @@ export function featureCounts(tokens: readonly string[], ngrams: 1 | 2): Map<num
   return counts;
 }
 
+/**
+ * The features of a token sequence written into `out` (which must hold 2 × tokens), one
+ * entry per occurrence; returns how many. Scoring sorts them and counts runs: no Map per
+ * message on the tagging path.
+ */
+export function writeFeatureHashes(tokens: readonly string[], ngrams: 1 | 2, out: Uint32Array): number {
+  let n = 0;
+  let previous = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const hash = hashToken(tokens[i]!);
+    out[n++] = hash;
+    if (ngrams === 2 && i > 0) out[n++] = hashBigram(previous, hash);
+    previous = hash;
+  }
+  return n;
+}
+
 /** Term-frequency weighting: raw counts, or 1 + ln(count) ("sublinear"), which keeps a repeated word from dominating. */
 export function termWeight(count: number, sublinear: boolean): number {
   return sublinear ? 1 + Math.log(count) : count;
