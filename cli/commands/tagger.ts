@@ -19,6 +19,7 @@ import { LabelledDataError, readLabelledData, splitHoldout, toTrainingExamples }
 import type { TrainingProgress } from '../../domain/tagging/classifier/linear-model';
 import { LINEAR_FORMAT, loadModelFile } from '../../domain/tagging/classifier/model-file';
 import type { TrainingExample } from '../../domain/tagging/classifier/naive-bayes';
+import { TrainingDataError } from '../../domain/tagging/classifier/training-data-error';
 import { loadSnapshot } from '../../domain/tagging/engine/load-snapshot';
 import { automatonBytes } from '../../domain/tagging/keywords/automaton';
 import { readByteLines } from '../../domain/tagging/text/byte-lines';
@@ -218,7 +219,7 @@ interface Progress {
  * shows it is alive without flooding the log.
  */
 function createProgress(stream: NodeJS.WriteStream): Progress {
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY; // the first status always shows
   let shown = false;
   const progress = ((status: string) => {
     const now = performance.now();
@@ -313,7 +314,7 @@ async function withInputErrors(action: () => unknown): Promise<void> {
   try {
     await action();
   } catch (error) {
-    if (error instanceof RulesFileError || error instanceof ModelFileError || error instanceof LabelledDataError) {
+    if (error instanceof RulesFileError || error instanceof ModelFileError || error instanceof LabelledDataError || error instanceof TrainingDataError) {
       throw new UsageError(error.message);
     }
     if (error instanceof Error && 'code' in error && error.code === 'ENOENT') throw new UsageError(error.message);

@@ -11,6 +11,7 @@ import { featureCounts, hashBigram, hashToken } from '../../domain/tagging/class
 import { trainLinear } from '../../domain/tagging/classifier/linear-model';
 import { logisticScores, trainLogistic } from '../../domain/tagging/classifier/logistic-regression';
 import { tuneThreshold } from '../../domain/tagging/classifier/thresholds';
+import { TrainingDataError } from '../../domain/tagging/classifier/training-data-error';
 import { readLabelledFile, splitHoldout, toTrainingExamples } from '../../domain/tagging/classifier/labelled-data';
 import { loadModelFile, type LinearModelFile } from '../../domain/tagging/classifier/model-file';
 import { trainNaiveBayes } from '../../domain/tagging/classifier/naive-bayes';
@@ -146,6 +147,11 @@ describe('the classifier', () => {
     assert.ok(!messages[0]!.text.startsWith('\ufeff'));
     const model = trainLinear(toTrainingExamples(messages), { name: 'numeric', fields: ['review'] });
     assert.deepEqual(model.tags, ['0', '1']);
+    // Data without a single tag is bad input (exit code 2 in the CLI), for every model type.
+    const untagged = messages.map((message) => ({ ...message, labels: [] }));
+    for (const type of ['linear', 'naive-bayes', 'baseline'] as const) {
+      assert.throws(() => compareModels(toTrainingExamples(untagged.slice(0, 20)), [], [type], { name: 'none', fields: ['review'] }), TrainingDataError);
+    }
   });
 
   it('keeps the model file format versioned: a naive Bayes file of format 1 still loads; others are named', async () => {

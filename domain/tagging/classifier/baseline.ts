@@ -1,3 +1,4 @@
+import { NO_LABELS, TrainingDataError } from './training-data-error';
 import type { Scorer } from './evaluate';
 import { termWeight } from './features';
 import { sigmoid, trainLogistic } from './logistic-regression';
@@ -14,6 +15,7 @@ import { buildTfidf } from './tfidf';
  */
 export function trainBaseline(examples: readonly TrainingExample[], options: { onTag?: (tag: string, t: number, tags: number) => void } = {}): Scorer {
   const tags = [...new Set(examples.flatMap((example) => example.labels))].sort();
+  if (tags.length === 0) throw new TrainingDataError(NO_LABELS);
   const { matrix, keys, idf } = buildTfidf(
     (function* () {
       for (const example of examples) yield ngramCounts(example.tokens);

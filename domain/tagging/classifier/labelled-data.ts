@@ -146,10 +146,17 @@ export function splitHoldout<T>(items: readonly T[], fraction: number, seed: num
   return { train: shuffled.slice(0, shuffled.length - testSize), test: shuffled.slice(shuffled.length - testSize) };
 }
 
-/** Labelled messages as training examples: their tokens (stop words kept) and their tags. */
+/** Characters of a message the models read, at training as in the engine (`maxChars` of the model file). */
+export const MODEL_MAX_CHARS = 20_000;
+
+/**
+ * Labelled messages as training examples: the tokens (stop words kept) of their first
+ * `MODEL_MAX_CHARS` characters — what the engine will read of them — and their tags.
+ */
 export function toTrainingExamples(messages: readonly LabelledMessage[], onProgress?: (done: number, total: number) => void): TrainingExample[] {
   return messages.map((message, i) => {
     if (onProgress && i % 2000 === 0) onProgress(i, messages.length);
-    return { tokens: tokenize(message.text, { keepStopWords: true }), labels: message.labels };
+    const text = message.text.length > MODEL_MAX_CHARS ? message.text.slice(0, MODEL_MAX_CHARS) : message.text;
+    return { tokens: tokenize(text, { keepStopWords: true }), labels: message.labels };
   });
 }

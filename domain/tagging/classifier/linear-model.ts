@@ -1,3 +1,4 @@
+import { NO_LABELS, TrainingDataError } from './training-data-error';
 import { performance } from 'node:perf_hooks';
 import { featureCounts } from './features';
 import { logisticScores, trainLogistic } from './logistic-regression';
@@ -84,7 +85,7 @@ const SMALL_DATA_BELOW = 10_000;
 export function trainLinear(examples: readonly TrainingExample[], options: LinearTrainOptions): LinearModelFile {
   const started = performance.now();
   const tags = [...new Set(examples.flatMap((example) => example.labels))].sort();
-  if (tags.length === 0) throw new Error('training data has no labels: every message has an empty tag list');
+  if (tags.length === 0) throw new TrainingDataError(NO_LABELS);
   const T = tags.length;
   const ngrams = options.ngrams ?? 2;
   const sublinearTf = options.sublinearTf ?? true;

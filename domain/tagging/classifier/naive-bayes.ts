@@ -1,3 +1,4 @@
+import { NO_LABELS, TrainingDataError } from './training-data-error';
 import { NAIVE_BAYES_FORMAT, type NaiveBayesModelFile } from './model-file';
 import { isStopWord } from './tokenize';
 
@@ -52,7 +53,7 @@ export interface TrainOptions {
  */
 export function trainNaiveBayes(examples: readonly TrainingExample[], options: TrainOptions): NaiveBayesModelFile {
   const tags = [...new Set(examples.flatMap((example) => example.labels))].sort();
-  if (tags.length === 0) throw new Error('training data has no labels: every message has an empty tag list');
+  if (tags.length === 0) throw new TrainingDataError(NO_LABELS);
   const tagIndex = new Map(tags.map((tag, i) => [tag, i]));
   const T = tags.length;
   const alpha = options.smoothing ?? 1;
