@@ -4,7 +4,7 @@ import type { Logger } from '../domain/logging/logger';
 import { decodeHtml } from '../domain/pages/decode-html';
 import { metrics } from '../domain/metrics/metrics';
 import { FetchError, FetchErrorType } from '../domain/pages/fetch-errors';
-import { htmlToPlainText } from '../domain/pages/html-text';
+import type { ContentExtractor } from '../domain/pages/content-extractor';
 import type { PageFetcher } from '../domain/pages/page-fetcher';
 import type { PayloadStore } from '../domain/payloads/payload-store';
 import { redactUserinfo } from '../domain/uris/redact';
@@ -12,6 +12,7 @@ import type { TaskProgressWriter } from './task-progress';
 
 export interface FetchActivityDeps {
   fetcher: Pick<PageFetcher, 'fetchPage'>;
+  extractor: Pick<ContentExtractor, 'extract'>;
   payloads: Pick<PayloadStore, 'put'>;
   /** Writes crawler tasks' steps (requests with a `taskId`). */
   taskProgress: Pick<TaskProgressWriter, 'write'>;
@@ -85,7 +86,10 @@ export function createFetchActivities(deps: FetchActivityDeps) {
       const raw = await deps.fetcher.fetchPage(url, signal);
       metrics.fetchedBytes.inc(raw.body.length);
       const html = decodeHtml(raw.body, raw.contentType);
-      const text = htmlToPlainText(html);
+      // The article alone when the page is one, else the full text (off the event loop).
+      const extracted = await deps.extractor.extract(html);
+      metrics.extractions.inc({ method: extracted.method });
+      const text = extracted.text;
       if (text === '') {
         // The seed counts a page with no text as a failed fetch.
         throw new FetchError(FetchErrorType.NotHtml, 'the page has no text', { url, status: raw.status });
@@ -102,6 +106,12 @@ export function createFetchActivities(deps: FetchActivityDeps) {
         text: storedText,
         htmlBytes: raw.body.length,
         textChars: text.length,
+        extract: {
+          method: extracted.method,
+          ...(extracted.title ? { title: extracted.title } : {}),
+          chars: text.length,
+          ...(extracted.fallback ? { fallback: extracted.fallback } : {}),
+        },
         truncated: raw.truncated,
         elapsedMs: Date.now() - started,
       };

@@ -81,6 +81,16 @@ export interface FetchedPage extends TaskProgressOutcome {
   /** The body was cut at FETCH_MAX_BYTES. */
   truncated: boolean;
   elapsedMs: number;
+  /** How `text` was taken from the page (absent in runs recorded before extraction existed). */
+  extract?: PageExtract;
+}
+
+/** `article`: the main content alone; `full_text`: all of the page's text, and `fallback` says why. */
+export interface PageExtract {
+  method: 'article' | 'full_text';
+  title?: string;
+  chars: number;
+  fallback?: string;
 }
 
 export interface FetchFailure extends TaskProgressOutcome {

@@ -13,6 +13,7 @@ import { createTaggedProducer } from '../domain/kafka/tagged-producer';
 import { createMailer } from '../domain/mail/mailer';
 import { observeGauge, metrics } from '../domain/metrics/metrics';
 import { connectMongo } from '../domain/mongo/client';
+import { createContentExtractor } from '../domain/pages/content-extractor';
 import { createPageFetcher } from '../domain/pages/page-fetcher';
 import { createPayloadStore } from '../domain/payloads/payload-store';
 import { createFailedMessageRepository } from '../domain/pipeline/failed-messages';
@@ -29,10 +30,12 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
   const temporal = await connectTemporalClient(config.temporal);
   const mailer = createMailer(config.alerts);
   const fetcher = createPageFetcher(config.fetch);
+  const extractor = createContentExtractor(config.extract);
   const producer = createTaggedProducer(createKafka(config.kafka, logger, 'io-worker'), config.kafka.outputTopic);
   const close = closeAll(logger, [
     ['kafka producer', () => producer.close()],
     ['page fetcher', () => fetcher.close()],
+    ['content extractor', () => extractor.close()],
     ['mailer', () => mailer.close()],
     ['temporal client', () => closeTemporalClient(temporal)],
     ['mongodb', () => mongo.client.close()],
@@ -50,7 +53,7 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
       taskQueue,
       activities: {
         ...createSelfCheckActivities({ queue: QueueKind.Io }),
-        ...createFetchActivities({ fetcher, payloads, taskProgress, logger }),
+        ...createFetchActivities({ fetcher, extractor, payloads, taskProgress, logger }),
         ...createPublishActivities({
           producer,
           payloads,

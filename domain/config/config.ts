@@ -47,6 +47,10 @@ export interface Config {
     allowPrivateNetworks: boolean;
     userAgent: string;
   };
+  extract: {
+    threads: number;
+    timeoutMs: number;
+  };
   tagging: {
     serviceType: string;
     rulesFile: string | undefined;
@@ -128,6 +132,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       allowPrivateNetworks: env.FETCH_ALLOW_PRIVATE_NETWORKS,
       userAgent: env.FETCH_USER_AGENT,
     },
+    extract: { threads: env.EXTRACT_THREADS, timeoutMs: env.EXTRACT_TIMEOUT_MS },
     tagging: {
       serviceType: env.SERVICE_TYPE,
       rulesFile: env.TAGGER_RULES_FILE,

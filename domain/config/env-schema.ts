@@ -124,6 +124,8 @@ export const envSchema = z.object({
     'Let direct fetches reach loopback, private and link-local addresses (SSRF guard off)',
   ),
   FETCH_USER_AGENT: text('crawlflow/0.1').describe('User-Agent of direct fetches'),
+  EXTRACT_THREADS: positiveInt(1).describe("Worker threads of the io worker that extract pages' main text"),
+  EXTRACT_TIMEOUT_MS: positiveInt(5000).describe("Time one page's main-text extraction may take before the page gets its full text"),
 
   // Tagging
   SERVICE_TYPE: text('wx').describe("Service type whose tagging rules apply (the seed's SERVICE_TYPE)"),

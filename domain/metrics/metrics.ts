@@ -139,6 +139,8 @@ export const metrics = {
   fetchDuration: histogram('crawlflow_fetch_duration_seconds', 'Duration of one fetch attempt', NETWORK_SECONDS, ['outcome']),
   /** Body bytes received by fetches (after decoding, before text extraction). */
   fetchedBytes: counter('crawlflow_fetched_bytes_total', 'Bytes of page bodies fetched'),
+  /** Pages whose text was taken, by `method`: `article` (main content) | `full_text` (fallback). */
+  extractions: counter('crawlflow_extractions_total', 'Fetched pages by how their text was taken', ['method']),
 
   // ── Tag activity (cpu queue) ──────────────────────────────────────────────────────────
   /** Messages the tagger finished. */

@@ -69,9 +69,11 @@ export function createContentExtractor(options: ContentExtractorOptions) {
     }
   }
 
+  let closing: Promise<void> | undefined;
   return {
     extract,
-    close: () => pool.destroy(),
+    /** Stops the threads; safe to call twice. */
+    close: (): Promise<void> => (closing ??= pool.destroy()),
   };
 }
 

@@ -55,6 +55,7 @@ export function buildOutputMessage(parts: OutputParts, maxBytes: number): BuiltO
       : parts.fetchFailure
         ? { status: 'failed', errorType: parts.fetchFailure.errorType, error: parts.fetchFailure.message }
         : { status: 'skipped' },
+    ...(parts.page?.extract ? { extract: parts.page.extract } : {}),
     timings: { ...parts.timings, publishedAt: new Date().toISOString() },
     ...(truncated ? { truncated } : {}),
   });

@@ -107,6 +107,12 @@ const ROWS: Array<{ title: string; panels: PanelSpec[] }> = [
         unit: 'Bps',
         targets: [{ expr: rate('crawlflow_fetched_bytes_total'), legend: 'bytes/s' }],
       },
+      {
+        title: 'Page text by extraction method',
+        description: 'Fetched pages per second whose text is the article alone (article) or all of the page (full_text: listings, short pages, timeouts).',
+        unit: 'short',
+        targets: [{ expr: rate('crawlflow_extractions_total', 'method'), legend: '{{method}}' }],
+      },
     ],
   },
   {

@@ -46,6 +46,8 @@ describe('message pipeline end to end', () => {
     assert.ok(Array.isArray(value.tags) && value.tags.length > 0, 'tagged');
     assert.equal(value.crawlflow.workflowId, `msg-${id}`);
     assert.deepEqual((value.crawlflow.fetch as { status: string; via: string }).status, 'ok');
+    // Three short paragraphs are no article: the full text, and the output says why.
+    assert.deepEqual(value.crawlflow.extract, { method: 'full_text', title: 'Article 1', chars: String(value.content).length, fallback: 'too_short' });
     assert.equal(headers['crawlflow-workflow-id'], `msg-${id}`);
     assert.ok(headers['crawlflow-tagger-version']);
     await runEnded(id);
