@@ -72,7 +72,8 @@ export function removeChromeBoxes(body: DomElement): void {
       element.remove();
       continue;
     }
-    if (!isChromeBox(element) || ['HTML', 'BODY', 'MAIN', 'ARTICLE'].includes(element.tagName)) continue;
+    if (!isChromeBox(element) || FRAME_TAGS.has(element.tagName)) continue;
+    if (INLINE_TAGS.has(element.tagName) && !standsAlone(element)) continue;
     // A box inside one already removed goes with it: no need to measure it.
     if (hasAncestorIn(element, removed)) continue;
     if (element.querySelector('h1')) continue;
@@ -81,6 +82,14 @@ export function removeChromeBoxes(body: DomElement): void {
     removed.add(element);
   }
 }
+
+/** Never removed by name: the page's frame. */
+const FRAME_TAGS = new Set(['HTML', 'BODY', 'MAIN', 'ARTICLE']);
+/**
+ * Removed by name only when they stand alone: `<span class="date">` inside a sentence is a
+ * word of the sentence, the same span alone in a byline box is chrome.
+ */
+const INLINE_TAGS = new Set(['SPAN', 'A', 'B', 'I', 'EM', 'STRONG', 'SMALL', 'FONT', 'TIME', 'ABBR', 'CITE', 'CODE', 'Q', 'MARK', 'U', 'S', 'SUB', 'SUP']);
 
 function isChromeBox(element: DomElement): boolean {
   const role = element.getAttribute('role');
@@ -100,9 +109,16 @@ function proseChars(element: DomElement): number {
   return textOf(element).length - linkedChars(element);
 }
 
+/**
+ * Characters of text in links, as Readability counts them: links to elsewhere in full, links
+ * within the page (`#…`, tables of contents, footnotes) at 0.3. An `<a>` without `href` is an
+ * old-style anchor around a heading, not a link.
+ */
 function linkedChars(element: DomElement): number {
   let linked = 0;
-  for (const link of Array.from(element.querySelectorAll('a'))) linked += textOf(link).length;
+  for (const link of Array.from(element.querySelectorAll('a[href]'))) {
+    linked += textOf(link).length * ((link.getAttribute('href') ?? '').startsWith('#') ? 0.3 : 1);
+  }
   return linked;
 }
 
@@ -128,13 +144,13 @@ export function pruneArticle(article: DomElement): void {
     const text = textOf(element);
     if (text === '') continue;
     const inline = element.tagName === 'SPAN' || element.tagName === 'TIME';
-    if (!inline && element.querySelector('a') && linkDensity(element) > 0.5 && text.length < total * 0.3) {
+    if (!inline && element.querySelector('a[href]') && linkDensity(element) > 0.5 && text.length < total * 0.3) {
       element.remove();
     } else if (!standsAlone(element) || hasBlockChild(element)) {
       continue;
     } else if (text.length <= LABEL_MAX_CHARS && (LABEL_PREFIX.test(text) || LABEL_ALONE.test(text))) {
       element.remove();
-    } else if (!HEADING.test(element.tagName) && isOnlyNumbers(text)) {
+    } else if (!HEADING.test(element.tagName) && element.tagName !== 'LI' && isOnlyNumbers(text)) {
       element.remove();
     }
   }
@@ -211,7 +227,7 @@ export function teaserShare(article: DomElement): number {
     for (const items of groups.values()) {
       if (items.length < 3) continue;
       const sizes = items.map((item) => countTokens(textOf(item)));
-      if (!items.every((item, index) => item.querySelector('a') !== null && sizes[index]! <= MAX_TEASER_TOKENS)) continue;
+      if (!items.every((item, index) => sizes[index]! <= MAX_TEASER_TOKENS && isTeaser(item))) continue;
       best = Math.max(best, sizes.reduce((sum, size) => sum + size, 0) / total);
     }
   }
@@ -219,6 +235,16 @@ export function teaserShare(article: DomElement): number {
 }
 
 const TEASER_TAGS = new Set(['ARTICLE', 'LI', 'DIV', 'SECTION']);
+
+/**
+ * An entry of a listing links somewhere. An `article` or `li` entry needs only that (its
+ * headline may have gone with its header); a `div` or `section` must be noticeably made of
+ * links, so an article's body split into `div`s with a link here and there is not a listing.
+ */
+function isTeaser(item: DomElement): boolean {
+  if (item.querySelector('a[href]') === null) return false;
+  return item.tagName === 'ARTICLE' || item.tagName === 'LI' || linkDensity(item) >= 0.15;
+}
 const MAX_TEASER_TOKENS = 80;
 
 /**
@@ -228,7 +254,7 @@ const MAX_TEASER_TOKENS = 80;
 export function linkedHeadings(article: DomElement): number {
   let count = 0;
   for (const heading of Array.from(article.querySelectorAll('h1, h2, h3, h4, h5, h6'))) {
-    if (heading.closest('a') || linkDensity(heading) >= 0.5) count++;
+    if (heading.closest('a[href]') || linkDensity(heading) >= 0.5) count++;
   }
   return count;
 }
