@@ -4,7 +4,7 @@ import type { Logger } from '../domain/logging/logger';
 import { decodeHtml } from '../domain/pages/decode-html';
 import { metrics } from '../domain/metrics/metrics';
 import { FetchError, FetchErrorType } from '../domain/pages/fetch-errors';
-import type { ContentExtractor } from '../domain/pages/content-extractor';
+import { inProcessExtractor, type ContentExtractor } from '../domain/pages/content-extractor';
 import type { PageFetcher } from '../domain/pages/page-fetcher';
 import type { PayloadStore } from '../domain/payloads/payload-store';
 import { redactUserinfo } from '../domain/uris/redact';
@@ -12,7 +12,8 @@ import type { TaskProgressWriter } from './task-progress';
 
 export interface FetchActivityDeps {
   fetcher: Pick<PageFetcher, 'fetchPage'>;
-  extractor: Pick<ContentExtractor, 'extract'>;
+  /** Main-text extraction; the io worker passes its thread pool. @default in this thread */
+  extractor?: Pick<ContentExtractor, 'extract'>;
   payloads: Pick<PayloadStore, 'put'>;
   /** Writes crawler tasks' steps (requests with a `taskId`). */
   taskProgress: Pick<TaskProgressWriter, 'write'>;
@@ -87,7 +88,7 @@ export function createFetchActivities(deps: FetchActivityDeps) {
       metrics.fetchedBytes.inc(raw.body.length);
       const html = decodeHtml(raw.body, raw.contentType);
       // The article alone when the page is one, else the full text (off the event loop).
-      const extracted = await deps.extractor.extract(html);
+      const extracted = await (deps.extractor ?? inProcessExtractor).extract(html);
       metrics.extractions.inc({ method: extracted.method });
       const text = extracted.text;
       if (text === '') {

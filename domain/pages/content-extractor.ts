@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ExtractionTask } from './extraction-thread';
-import { FallbackReason, type ExtractedContent } from './main-content';
+import { extractMainContent, FallbackReason, type ExtractedContent } from './main-content';
 
 export interface ContentExtractorOptions {
   /** Worker threads that parse pages. @default 1 */
@@ -78,6 +78,18 @@ export function createContentExtractor(options: ContentExtractorOptions) {
 }
 
 export type ContentExtractor = ReturnType<typeof createContentExtractor>;
+
+/**
+ * Extraction in the calling thread, without a budget: for tests and one-off tools, where
+ * blocking the event loop for a big page costs nothing.
+ */
+export const inProcessExtractor: Pick<ContentExtractor, 'extract'> = {
+  async extract(html: string): Promise<ExtractionResult> {
+    const started = performance.now();
+    const content = extractMainContent(html);
+    return { ...content, elapsedMs: Math.round(performance.now() - started) };
+  },
+};
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError' || /abort/i.test(error.message));
