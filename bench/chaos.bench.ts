@@ -1,0 +1,422 @@
+/**
+ * Chaos benchmark: N link messages through the real crawlflow processes while each of them
+ * is killed with SIGKILL and Kafka, Temporal and MongoDB are restarted, one fault at a time.
+ *
+ *   npm run bench:chaos -- [--messages 10000] [--rate 8] [--faults all|processes|services|none|<name,…>]
+ *                          [--service-fault stop|kill] [--down-seconds 5] [--settle-seconds 10]
+ *
+ * Needs the local stack. It runs `crawlflow worker --queue workflows|io|cpu` and `crawlflow
+ * bridge` as children (restarted like `crawlflow up` restarts them), a local spider for the
+ * pages, and sends messages at a steady rate; faults are spread over the run, each after the
+ * previous one has recovered. At the end it prints messages in / distinct out / lost /
+ * duplicates / dead letters and, per fault, when the part was back, when messages flowed
+ * again and when latency was back to normal; it exits 1 if any message was lost.
+ *
+ * WARNING: service faults restart the shared stack's Kafka, Temporal and MongoDB; everything
+ * else using them sees the outage. `--faults processes` leaves the services alone. Every
+ * service is brought back up at the end, even when the run fails.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { alertDigestScheduleId } from '../domain/alerts/digest-trigger';
+import { loadConfig, type Config } from '../domain/config/config';
+import { createKafka } from '../domain/kafka/kafka';
+import { connectMongo } from '../domain/mongo/client';
+import { FAILED_MESSAGE_COLLECTION } from '../domain/pipeline/failed-messages';
+import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
+import { isolatedEnv, uniqueName } from '../support/isolated-env';
+import { startSpiderServer } from '../support/spider-server';
+import { createLedger, faultReports, healthySince, quantile, slowThresholdMs, type Fault, type Ledger } from './chaos/ledger';
+import { createProcessGroup, type ProcessGroup, type ProcessSpec } from './chaos/processes';
+import { ensureStackUp, FAULTY_SERVICES, restartService, type FaultyService, type ServiceFaultMode } from './chaos/services';
+
+const PROCESSES: ProcessSpec[] = [
+  { name: 'bridge', args: ['bridge'] },
+  { name: 'worker-workflows', args: ['worker', '--queue', 'workflows'] },
+  { name: 'worker-io', args: ['worker', '--queue', 'io'] },
+  { name: 'worker-cpu', args: ['worker', '--queue', 'cpu'] },
+];
+const PROCESS_NAMES = PROCESSES.map((spec) => spec.name);
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '8' },
+    faults: { type: 'string', default: 'all' },
+    'service-fault': { type: 'string', default: 'stop' },
+    'down-seconds': { type: 'string', default: '5' },
+    'settle-seconds': { type: 'string', default: '10' },
+    'recovery-timeout-seconds': { type: 'string', default: '240' },
+    'drain-seconds': { type: 'string', default: '180' },
+  },
+});
+
+function positive(name: string, value: string | undefined, allowZero = false): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0 || (!allowZero && number === 0)) throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
+  return number;
+}
+
+function faultList(spec: string): string[] {
+  const all = [...PROCESS_NAMES, ...FAULTY_SERVICES];
+  if (spec === 'all') return all;
+  if (spec === 'processes') return PROCESS_NAMES;
+  if (spec === 'services') return [...FAULTY_SERVICES];
+  if (spec === 'none') return [];
+  const names = spec.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !all.includes(name));
+  if (unknown.length > 0) throw new Error(`--faults: unknown ${unknown.join(', ')}; choose all, processes, services, none or from ${all.join(', ')}`);
+  return names;
+}
+
+const MESSAGES = Math.round(positive('messages', args.messages));
+const RATE = positive('rate', args.rate);
+const FAULTS = faultList(args.faults ?? 'all');
+const SERVICE_FAULT = args['service-fault'] as ServiceFaultMode;
+if (SERVICE_FAULT !== 'stop' && SERVICE_FAULT !== 'kill') throw new Error(`--service-fault must be stop or kill, got "${SERVICE_FAULT}"`);
+const DOWN_MS = positive('down-seconds', args['down-seconds'], true) * 1000;
+const SETTLE_MS = positive('settle-seconds', args['settle-seconds'], true) * 1000;
+const RECOVERY_TIMEOUT_MS = positive('recovery-timeout-seconds', args['recovery-timeout-seconds']) * 1000;
+const DRAIN_MS = positive('drain-seconds', args['drain-seconds']) * 1000;
+
+// Ctrl-C stops the run but still cleans up: children stopped, services up, topics removed.
+const interrupted = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted.signal.aborted) process.exit(130);
+    say(`${signal}: stopping the run and cleaning up (again to quit at once)`);
+    interrupted.abort(new Error(`interrupted by ${signal}`));
+  });
+}
+/** A sleep that ends the run when it is interrupted. */
+const pause = (ms: number) => sleep(ms, undefined, { signal: interrupted.signal });
+
+const say = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+async function main(): Promise<number> {
+  say(`chaos: ${MESSAGES} messages at ${RATE}/s; faults: ${FAULTS.join(', ') || 'none'}`);
+  await ensureStackUp();
+  const id = uniqueName('chaos');
+  const spider = await startSpiderServer();
+  const env: Record<string, string> = {
+    ...isolatedEnv(id),
+    SPIDER_API: spider.spiderUrl,
+    FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
+    ALERT_DIGEST_INTERVAL_SECONDS: '60',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    LOG_FORMAT: 'json',
+  };
+  const config = loadConfig(env);
+  const logPath = join(tmpdir(), `crawlflow-${id}.log`);
+  say(`run ${id}; process logs in ${logPath}`);
+  const ledger = createLedger();
+  const kafka = createKafka(config.kafka);
+  const processes = createProcessGroup(env, logPath);
+  let collector: Collector | undefined;
+  const faults: Fault[] = [];
+  try {
+    await runCli(['setup'], env, logPath);
+    collector = await startCollector(kafka, config, ledger);
+    await processes.start(PROCESSES);
+    await Promise.all(PROCESS_NAMES.map((name) => processes.ready(name)));
+    say('processes ready');
+
+    const segment = MESSAGES / (FAULTS.length + 1);
+    let produced = 0;
+    // Half a segment per fault not yet injected is held back, so a run whose recoveries are slow
+    // still has messages to send after its last faults (to measure their recovery by). The
+    // producer never waits for a recovery: that needs fresh messages to be seen.
+    const allowed = () => MESSAGES - (FAULTS.length - faults.length) * Math.floor(segment / 2);
+    const producing = produce(kafka, config, ledger, id, allowed, (count) => (produced = count));
+    producing.catch(() => undefined); // awaited below; a failure must not end the process before the cleanup
+
+    const progress = setInterval(() => say(`  progress: ${progressLine(ledger)}`), 15_000);
+    progress.unref();
+    let threshold = Number.POSITIVE_INFINITY;
+    for (const [index, name] of FAULTS.entries()) {
+      while (produced < (index + 1) * segment) await pause(100);
+      if (index === 0) {
+        threshold = slowThresholdMs(ledger.arrivals(), Date.now());
+        const keptUp = ledger.arrivals().length / Math.max(1, ledger.messagesIn);
+        say(`before any fault: ${ledger.arrivals().length} of ${ledger.messagesIn} messages out; "slow" means over ${seconds(threshold)}`);
+        if (keptUp < 0.8) say(`  WARNING: the pipeline does not keep up with ${RATE}/s on this machine now; recoveries will look slow (try a lower --rate)`);
+      }
+      const fault: Fault = { name, injectedAt: Date.now() };
+      faults.push(fault);
+      say(`fault ${index + 1}/${FAULTS.length}: ${describeFault(name)}`);
+      fault.backAt = await inject(name, processes);
+      say(`  ${name} back after ${seconds(fault.backAt - fault.injectedAt)}`);
+      const window = Math.max(5, Math.min(20, Math.round(RATE * 2)));
+      const deadline = Date.now() + RECOVERY_TIMEOUT_MS;
+      // Healthy: the latest messages were sent after the fault and came out at normal latency —
+      // or everything sent is out (the producer may be holding back its reserve).
+      const caughtUp = () => ledger.distinctOut === ledger.messagesIn && ledger.arrivals().some((arrival) => arrival.sentAt >= fault.injectedAt);
+      while (!healthySince(ledger.arrivals(), fault.injectedAt, threshold, window) && !caughtUp() && Date.now() < deadline) await pause(250);
+      if (Date.now() < deadline) {
+        fault.healthyAt = Date.now();
+        say(`  healthy again ${seconds(fault.healthyAt - fault.injectedAt)} after the fault`);
+      } else {
+        say(`  not healthy again within ${seconds(RECOVERY_TIMEOUT_MS)}; going on`);
+      }
+      await pause(SETTLE_MS);
+    }
+    await producing;
+    say(`all ${ledger.messagesIn} messages in; waiting for the last to come out`);
+    await drain(ledger);
+    clearInterval(progress);
+
+    const totals = ledger.totals();
+    const lost = ledger.lost();
+    await report(config, ledger, faults, threshold, processes, lost);
+    return totals.lost > 0 || totals.messagesIn < MESSAGES ? 1 : 0;
+  } finally {
+    await processes.stop();
+    await collector?.stop();
+    // Whatever happened, leave every service running for everyone else.
+    await ensureStackUp().catch((error: Error) => say(`could not bring the stack back up: ${error.message} — run: npm run stack -- up`));
+    await cleanUp(config, kafka).catch((error: Error) => say(`cleanup incomplete: ${error.message}`));
+    await spider.close();
+  }
+}
+
+let lastProgress = { at: Date.now(), out: 0 };
+function progressLine(ledger: Ledger): string {
+  const now = Date.now();
+  const out = ledger.distinctOut;
+  const rate = ((out - lastProgress.out) / (now - lastProgress.at)) * 1000;
+  lastProgress = { at: now, out };
+  const latest = ledger.arrivals().slice(-20).map((arrival) => arrival.at - arrival.sentAt);
+  return `${ledger.messagesIn} in, ${out} out (${rate.toFixed(1)}/s), latest latency p50 ${seconds(quantile(latest, 0.5))}`;
+}
+
+function describeFault(name: string): string {
+  if (PROCESS_NAMES.includes(name)) return `kill -9 ${name} (restarted 1 s later, as crawlflow up does)`;
+  return `${SERVICE_FAULT === 'kill' ? 'kill -9' : 'stop'} ${name}, ${seconds(DOWN_MS)} down, start it again`;
+}
+
+async function inject(name: string, processes: ProcessGroup): Promise<number> {
+  if (PROCESS_NAMES.includes(name)) {
+    await processes.killHard(name);
+    return processes.ready(name, RECOVERY_TIMEOUT_MS);
+  }
+  await restartService(name as FaultyService, SERVICE_FAULT, DOWN_MS);
+  return Date.now();
+}
+
+/** Link messages at RATE per second, in batches every 100 ms; a failed send is retried until Kafka takes it. */
+async function produce(kafka: Kafka, config: Config, ledger: Ledger, run: string, allowed: () => number, progress: (count: number) => void): Promise<void> {
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const perBatch = Math.max(1, Math.round(RATE / 10));
+  let sent = 0;
+  let next = Date.now();
+  try {
+    while (sent < MESSAGES) {
+      const limit = Math.min(MESSAGES, allowed());
+      if (sent >= limit) {
+        await pause(100);
+        next = Date.now();
+        continue;
+      }
+      if (next > Date.now()) await pause(next - Date.now());
+      const count = Math.min(perBatch, limit - sent);
+      const ids = Array.from({ length: count }, (_, index) => `${run}-${sent + index}`);
+      const messages = ids.map((id, index) => ({
+        key: id,
+        value: JSON.stringify({ id, type: 3, url: `http://chaos.example/article/${sent + index}`, text: 'chaos run' }),
+      }));
+      ledger.trying(ids, Date.now());
+      let failingSince: number | undefined;
+      for (;;) {
+        try {
+          await producer.send({ topic: config.kafka.inputTopic, acks: -1, messages });
+          break;
+        } catch (error) {
+          if (failingSince === undefined) say(`  producer: send failed (${(error as Error).message}); retrying until Kafka takes it`);
+          failingSince ??= Date.now();
+          await pause(1000);
+        }
+      }
+      if (failingSince !== undefined) say(`  producer: sending again after ${seconds(Date.now() - failingSince)}`);
+      ledger.acknowledged(ids);
+      sent += count;
+      progress(sent);
+      next += (count / RATE) * 1000;
+    }
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+}
+
+interface Collector {
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads the output and dead-letter topics from the start. Each Kafka position counts once, so
+ * a record the collector itself reads twice (after its own reconnect) is not a duplicate; a
+ * consumer that crashes for good is replaced.
+ */
+async function startCollector(kafka: Kafka, config: Config, ledger: Ledger): Promise<Collector> {
+  const seen = new Set<string>();
+  let consumer: Consumer | undefined;
+  let stopped = false;
+  const start = async (): Promise<void> => {
+    const current = kafka.consumer({ groupId: `${config.kafka.consumerGroup}-chaos-collector` });
+    consumer = current;
+    current.on(current.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopped) return;
+      say(`  collector: consumer stopped (${payload.error.message}); starting a new one`);
+      void current.disconnect().catch(() => undefined);
+      void retryForever(start);
+    });
+    await current.connect();
+    await current.subscribe({ topics: [config.kafka.outputTopic, config.kafka.deadLetterTopic], fromBeginning: true });
+    await current.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const position = `${topic}/${partition}/${message.offset}`;
+        if (seen.has(position)) return;
+        seen.add(position);
+        if (topic === config.kafka.deadLetterTopic) return ledger.deadLetter();
+        const value = JSON.parse(String(message.value)) as { crawlflow?: { fetch?: { status?: unknown } } };
+        ledger.output(String(message.key), Date.now(), value.crawlflow?.fetch?.status);
+      },
+    });
+  };
+  const retryForever = async (attempt: () => Promise<void>): Promise<void> => {
+    while (!stopped) {
+      try {
+        return await attempt();
+      } catch {
+        await sleep(2000);
+      }
+    }
+  };
+  await start();
+  return {
+    async stop() {
+      stopped = true;
+      await consumer?.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+/** Waits until every message is out, or nothing new came out for DRAIN_MS. */
+async function drain(ledger: Ledger): Promise<void> {
+  let last = ledger.distinctOut;
+  let lastChange = Date.now();
+  while (ledger.distinctOut < ledger.messagesIn && Date.now() - lastChange < DRAIN_MS) {
+    await pause(500);
+    if (ledger.distinctOut !== last) {
+      last = ledger.distinctOut;
+      lastChange = Date.now();
+    }
+  }
+}
+
+async function report(config: Config, ledger: Ledger, faults: Fault[], threshold: number, processes: ProcessGroup, lost: string[]): Promise<void> {
+  const totals = ledger.totals();
+  const latencies = ledger.arrivals().map((arrival) => arrival.at - arrival.sentAt);
+  const lines = [
+    '',
+    `messages in       ${totals.messagesIn}  (${totals.inputRecords} records acknowledged)`,
+    `distinct out      ${totals.distinctOut}`,
+    `lost              ${totals.lost}`,
+    `duplicates        ${totals.duplicates}  (output records beyond one per message: at-least-once delivery)`,
+    `dead letters      ${totals.deadLetters}`,
+    `fetch failed      ${totals.fetchFailed}  (published with empty content)`,
+    `latency           p50 ${seconds(quantile(latencies, 0.5))}, p99 ${seconds(quantile(latencies, 0.99))}, max ${seconds(quantile(latencies, 1))}`,
+    `process exits     ${processes.unexpectedExits().length} by themselves${processes.unexpectedExits().length ? `: ${processes.unexpectedExits().map((exit) => `${exit.name} (${exit.code ?? exit.signal})`).join(', ')}` : ''}`,
+  ];
+  if (totals.strangers > 0) lines.push(`unknown ids out   ${totals.strangers}`);
+  const failures = await failedMessagesByStep(config).catch((error: Error) => `unreadable (${error.message})`);
+  lines.push(`failed_message    ${failures}`);
+  if (faults.length > 0) {
+    lines.push('', `recovery per fault ("slow" = over ${seconds(threshold)}, from the messages before the first fault)`);
+    lines.push('fault             back     flowing  normal   messages sent after it');
+    for (const fault of faultReports(faults, ledger.arrivals(), threshold)) {
+      lines.push(`${fault.name.padEnd(18)}${seconds(fault.backMs).padEnd(9)}${seconds(fault.resumedMs).padEnd(9)}${seconds(fault.recoveredMs).padEnd(9)}${fault.measured}`);
+    }
+    lines.push('  back: the killed process answered /readyz, or the service was up again; flowing: the first');
+    lines.push('  message sent after the fault came out; normal: the last one sent after it (before the next');
+    lines.push('  fault) that came out slow. All measured from the moment of the fault.');
+  }
+  if (lost.length > 0) lines.push('', `lost (first ${Math.min(10, lost.length)} of ${lost.length}):`, ...(await describeLost(config, lost.slice(0, 10))));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function failedMessagesByStep(config: Config): Promise<string> {
+  const mongo = await connectMongo(config.mongo);
+  try {
+    const rows = await mongo.db.collection(FAILED_MESSAGE_COLLECTION).aggregate<{ _id: string; count: number }>([{ $group: { _id: '$step', count: { $sum: 1 } } }]).toArray();
+    return rows.length === 0 ? '0' : rows.map((row) => `${row._id} ${row.count}`).join(', ');
+  } finally {
+    await mongo.client.close();
+  }
+}
+
+/** Where each lost message got to: its workflow's status, or no workflow (it never left Kafka). */
+async function describeLost(config: Config, ids: string[]): Promise<string[]> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    return await Promise.all(
+      ids.map(async (id) => {
+        const description = await client.workflow
+          .getHandle(`msg-${id}`)
+          .describe()
+          .then((workflow) => `workflow ${workflow.status.name}`, () => 'no workflow');
+        return `  ${id}: ${description}`;
+      }),
+    );
+  } finally {
+    await closeTemporalClient(client);
+  }
+}
+
+/** Removes what the run made: its open workflows, digest schedule, topics and database. */
+async function cleanUp(config: Config, kafka: Kafka): Promise<void> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    const open = client.workflow.list({ query: `TaskQueue = '${config.temporal.taskQueues.workflows}' AND ExecutionStatus = 'Running'` });
+    for await (const workflow of open) await client.workflow.getHandle(workflow.workflowId).terminate('chaos run over').catch(() => undefined);
+    await client.schedule.getHandle(alertDigestScheduleId(config.temporal.prefix)).delete().catch(() => undefined);
+  } finally {
+    await closeTemporalClient(client);
+  }
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [config.kafka.inputTopic, config.kafka.outputTopic, config.kafka.deadLetterTopic] }).catch(() => undefined);
+    await admin.deleteGroups([config.kafka.consumerGroup, `${config.kafka.consumerGroup}-chaos-collector`]).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+  const mongo = await connectMongo(config.mongo);
+  await mongo.db.dropDatabase();
+  await mongo.client.close();
+}
+
+function runCli(argv: string[], env: Record<string, string>, logPath: string): Promise<void> {
+  const log = openSync(logPath, 'a');
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'crawlflow.js'), ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`crawlflow ${argv.join(' ')} exited with ${code}; see ${logPath}`))));
+  }).finally(() => closeSync(log));
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined || !Number.isFinite(ms) ? '-' : `${(ms / 1000).toFixed(1)} s`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`chaos bench failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);
