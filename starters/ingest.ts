@@ -1,5 +1,5 @@
-import type { Client } from '@temporalio/client';
 import type { ObjectId } from 'mongodb';
+import { lazyClient } from '../domain/clients/lazy-client';
 import type { Config } from '../domain/config/config';
 import type { Logger } from '../domain/logging/logger';
 import type { Generator } from '../domain/store/generators';
@@ -13,8 +13,9 @@ import { syncGeneratorSchedule, type ScheduleSyncResult } from './generator-sche
  * Temporal on first use, so commands that never touch a generator never need it.
  */
 export function createScheduleSync(deps: { config: Config; store: Store; logger: Logger }) {
-  let client: Promise<Client> | undefined;
-  const connect = () => (client ??= connectTemporalClient(deps.config.temporal));
+  // A connect that failed (Temporal down when the first generator came in) is tried again next time.
+  const client = lazyClient(() => connectTemporalClient(deps.config.temporal));
+  const connect = () => client.get();
 
   async function sync(generatorId: ObjectId): Promise<ScheduleSyncResult> {
     const result = await syncGeneratorSchedule({ client: await connect(), config: deps.config, store: deps.store, logger: deps.logger }, generatorId);
@@ -43,9 +44,8 @@ export function createScheduleSync(deps: { config: Config; store: Store; logger:
 
     /** Safe to call twice; a no-op when Temporal was never needed. */
     async close(): Promise<void> {
-      const pending = client;
-      client = undefined;
-      if (pending) await closeTemporalClient(await pending).catch(() => undefined);
+      const pending = client.reset();
+      if (pending) await pending.then(closeTemporalClient).catch(() => undefined);
     },
   };
 }
