@@ -91,17 +91,3 @@ export function createTaskProgressWriter(deps: TaskProgressDeps) {
 }
 
 export type TaskProgressWriter = ReturnType<typeof createTaskProgressWriter>;
-
-/**
- * The same writes as an io-queue activity of their own. The workflows no longer schedule it
- * (the fetch, publish and failure activities write the steps); it stays registered so runs
- * started before that change can finish.
- */
-export function createTaskProgressActivities(deps: TaskProgressDeps) {
-  const writer = createTaskProgressWriter(deps);
-  return {
-    recordTaskProgress: (progress: TaskProgress): Promise<void> => writer.writeOne(progress),
-  };
-}
-
-export type TaskProgressActivities = ReturnType<typeof createTaskProgressActivities>;

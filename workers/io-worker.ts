@@ -4,7 +4,7 @@ import { createFailureActivities } from '../activities/failures';
 import { createFetchActivities } from '../activities/fetch';
 import { createPublishActivities } from '../activities/publish';
 import { createSelfCheckActivities } from '../activities/self-check';
-import { createTaskProgressActivities, createTaskProgressWriter } from '../activities/task-progress';
+import { createTaskProgressWriter } from '../activities/task-progress';
 import { QueueKind } from '../common/task-queues';
 import { createAlertRepository } from '../domain/alerts/alert-repository';
 import { createDeploymentAlerting } from '../domain/alerts/alerting';
@@ -44,8 +44,7 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
     const payloads = createPayloadStore(mongo.db);
     const alerts = createAlertRepository(mongo.db);
     const alerting = createDeploymentAlerting({ db: mongo.db, temporal, config, logger });
-    const taskProgressDeps = { tasks: createCrawlerTaskRepository(mongo.db), uriLogs: createUriLogRepository(mongo.db) };
-    const taskProgress = createTaskProgressWriter(taskProgressDeps);
+    const taskProgress = createTaskProgressWriter({ tasks: createCrawlerTaskRepository(mongo.db), uriLogs: createUriLogRepository(mongo.db) });
     observeGauge(metrics.alertsWaiting, () => alerts.countPending());
     const worker = await Worker.create({
       connection: context.connection,
@@ -62,7 +61,6 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
           taskProgress,
         }),
         ...createFailureActivities({ failedMessages: createFailedMessageRepository(mongo.db), alerting, taskProgress }),
-        ...createTaskProgressActivities(taskProgressDeps),
         ...createAlertActivities({
           alerts,
           alerting,
