@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { format } from '../domain/i18n/i18n';
 
 /** The configured token, or a random one for this process (then printed with the page's URL). */
 export function resolveToken(configured: string | undefined): { token: string; generated: boolean } {
@@ -14,7 +15,7 @@ export function requireToken(token: string) {
     const header = request.headers.authorization ?? '';
     const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      await reply.code(401).send({ error: 'unauthorized', message: 'a valid access token is needed (Authorization: Bearer <WEB_TOKEN>)' });
+      await reply.code(401).send({ error: 'unauthorized', message: format(request.locale, 'errors.unauthorized') });
     }
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { IngestInputError, IngestSaveError, InputProblem } from '../domain/ingest/errors';
+import { format, translate, type Locale, type Message } from '../domain/i18n/i18n';
 import type { Logger } from '../domain/logging/logger';
 import { DuplicateRecordError, RecordValidationError } from '../domain/store/errors';
 
@@ -18,14 +19,20 @@ const STATUS_OF: Record<InputProblem, number> = {
   [InputProblem.BadConfig]: 400,
 };
 
-/** A problem with the request itself, named. */
+/**
+ * A problem with the request itself, named. Give the words as a {@link Message}
+ * (`message('errors.unknown_job', { job })`): the reply says them in the reader's locale, and
+ * `error.message` (for logs) in English.
+ */
 export class HttpProblem extends Error {
+  readonly detail: Message | undefined;
   constructor(
     readonly statusCode: number,
     readonly code: string,
-    message: string,
+    text: Message | string,
   ) {
-    super(message);
+    super(typeof text === 'string' ? text : format('en', text.key, text.params));
+    this.detail = typeof text === 'string' ? undefined : text;
   }
 }
 
@@ -34,10 +41,18 @@ export interface ErrorBody {
   message: string;
 }
 
-/** Every error becomes `{ error, message }` with a 4xx that names the problem, or a logged 5xx. */
-export function toErrorReply(error: unknown, logger: Logger): { status: number; body: ErrorBody } {
-  if (error instanceof IngestInputError) return { status: STATUS_OF[error.code], body: { error: error.code, message: error.message } };
-  if (error instanceof HttpProblem) return { status: error.statusCode, body: { error: error.code, message: error.message } };
+/** The words of an error that carries a {@link Message} (`detail`), in `locale`; else its message. */
+function said(error: Error & { detail?: Message | undefined }, locale: Locale): string {
+  return error.detail ? translate(locale, error.detail) : error.message;
+}
+
+/**
+ * Every error becomes `{ error, message }` with a 4xx that names the problem, or a logged 5xx;
+ * the message in `locale` where the error carries one as a {@link Message}.
+ */
+export function toErrorReply(error: unknown, logger: Logger, locale: Locale = 'en'): { status: number; body: ErrorBody } {
+  if (error instanceof IngestInputError) return { status: STATUS_OF[error.code], body: { error: error.code, message: said(error, locale) } };
+  if (error instanceof HttpProblem) return { status: error.statusCode, body: { error: error.code, message: said(error, locale) } };
   if (error instanceof RecordValidationError) return { status: 400, body: { error: 'invalid', message: error.message } };
   if (error instanceof DuplicateRecordError) return { status: 409, body: { error: 'exists', message: error.message } };
   if (error instanceof IngestSaveError) {
@@ -47,15 +62,16 @@ export function toErrorReply(error: unknown, logger: Logger): { status: number; 
   const fastifyError = error as Partial<FastifyError>;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const code = fastifyError.code === 'FST_REQ_FILE_TOO_LARGE' || fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : 'bad_request';
-    return { status: fastifyError.statusCode, body: { error: code, message: fastifyError.message ?? 'bad request' } };
+    const detail = fastifyError.message ?? '';
+    return { status: fastifyError.statusCode, body: { error: code, message: format(locale, code === 'too_large' ? 'errors.too_large_body' : 'errors.bad_request', { detail }) } };
   }
   logger.error({ err: error }, 'request failed');
-  return { status: 500, body: { error: 'internal', message: 'internal error; see the server log' } };
+  return { status: 500, body: { error: 'internal', message: format(locale, 'errors.internal') } };
 }
 
 export function errorHandler(logger: Logger) {
-  return async (error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = toErrorReply(error, logger);
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toErrorReply(error, logger, request.locale);
     await reply.code(status).send(body);
   };
 }

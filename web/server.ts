@@ -9,6 +9,7 @@ import type { Store } from '../domain/store/store';
 import type { ScheduleSync } from '../starters/ingest';
 import { requireToken } from './auth';
 import { errorHandler } from './errors';
+import { registerI18n, t } from './i18n';
 import { createTemporalLinks } from './links';
 import { registerJobRoutes } from './routes/jobs';
 import { registerSubmitRoutes } from './routes/submit';
@@ -36,7 +37,10 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     bodyLimit: config.ingest.maxUploadBytes,
   });
   app.setErrorHandler(errorHandler(logger));
-  app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: t(request)('errors.not_found', { method: request.method, path: request.url.split('?')[0] ?? '' }) }),
+  );
+  registerI18n(app);
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');

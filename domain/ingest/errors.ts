@@ -1,3 +1,5 @@
+import { format, type Message } from '../i18n/i18n';
+
 /**
  * Input outside the rules (the seed's 输入数据不在要求范围内，直接报错): raised before anything
  * is written, so a rejected input leaves nothing half-written. `code` says which rule.
@@ -17,13 +19,16 @@ export const InputProblem = {
 } as const;
 export type InputProblem = (typeof InputProblem)[keyof typeof InputProblem];
 
+/** `text` as a {@link Message} is said in the reader's locale by the web API; `message` is English. */
 export class IngestInputError extends Error {
   override readonly name = 'IngestInputError';
+  readonly detail: Message | undefined;
   constructor(
     readonly code: InputProblem,
-    message: string,
+    text: Message | string,
   ) {
-    super(message);
+    super(typeof text === 'string' ? text : format('en', text.key, text.params));
+    this.detail = typeof text === 'string' ? undefined : text;
   }
 }
 

@@ -1,6 +1,9 @@
 // crawlflow's page: plain JavaScript, no build step. Everything from the server is put into the
-// page as text (textContent), never as HTML.
+// page as text (textContent), never as HTML. Every string the page shows comes from the message
+// catalogues through i18n (web/public/i18n.js): t(key, values), rich(key, values, tags).
 'use strict';
+
+const { t, rich } = i18n;
 
 const state = { token: localStorage.getItem('crawlflow-token') || '', jobs: [], job: null, status: 'all', next: null, log: 'errors' };
 const $ = (selector) => document.querySelector(selector);
@@ -16,21 +19,27 @@ function el(tag, attributes = {}, ...children) {
   for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
   return node;
 }
-const link = (href, text) => (href ? el('a', { href, target: '_blank', rel: 'noopener' }, text) : '');
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+/** A link out of the page; only http(s) addresses become links (a `javascript:` one stays text). */
+const link = (href, text) => (href && /^https?:\/\//i.test(href) ? el('a', { href, target: '_blank', rel: 'noopener' }, text) : '');
+const when = (iso) => i18n.when(iso);
+/** Status names from the API ("in progress", "test failed") in the page's language. */
+const statusText = (kind, value) => t(`common.${kind}.status`, { status: String(value).replace(/ /g, '_') });
+const outcomeText = (outcome) => t('common.outcome', { outcome });
+const priorityText = (priority) => t('common.priority', { priority: String(priority).replace(/ /g, '_') });
 
 class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.message) || `HTTP ${status}`);
+    super((body && body.message) || t('page.error.http', { status }));
     this.status = status;
     this.code = body && body.error;
   }
 }
 
 async function api(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: { ...(options.headers || {}), authorization: `Bearer ${state.token}` } });
+  const headers = { ...(options.headers || {}), authorization: `Bearer ${state.token}`, 'accept-language': i18n.locale };
+  const response = await fetch(path, { ...options, headers });
   const body = response.headers.get('content-type')?.includes('json') ? await response.json() : null;
-  if (response.status === 401) askToken('That token was not accepted.');
+  if (response.status === 401) askToken(t('page.token.rejected'));
   if (!response.ok) throw new ApiError(response.status, body);
   return body;
 }
@@ -73,16 +82,16 @@ function renderJob() {
   const job = state.job;
   $('#jobs-section').classList.toggle('empty', !job);
   if (!job) {
-    $('#job-info').textContent = 'No jobs yet: create one below (or `crawlflow job create NAME`).';
+    $('#job-info').textContent = t('page.job.none');
     $('#new-job').open = true;
     return;
   }
   localStorage.setItem('crawlflow-job', job.name);
-  $('#job-status').textContent = job.status;
+  $('#job-status').textContent = statusText('job', job.status);
   $('#job-status').className = `badge ${job.status}`;
   $('#job-runs').href = job.links.runs;
-  $('#job-toggle').textContent = job.status === 'on' ? 'Disable job' : 'Enable job';
-  $('#job-info').textContent = [job.info, job.customer && `customer: ${job.customer}`].filter(Boolean).join(' · ');
+  $('#job-toggle').textContent = t(job.status === 'on' ? 'page.job.disable' : 'page.job.enable');
+  $('#job-info').textContent = [job.info, job.customer && t('page.job.customer', { customer: job.customer })].filter(Boolean).join(' · ');
   renderStatusFilter();
   void Promise.all([loadTasks(), loadGenerators(), loadLogs()]);
 }
@@ -118,7 +127,7 @@ function busy(form, on) {
 async function guarded(form, work) {
   $('#submit-error').textContent = '';
   if (!state.job) {
-    $('#submit-error').textContent = 'Create or choose a job first.';
+    $('#submit-error').textContent = t('page.submit.no_job');
     return;
   }
   busy(form, true);
@@ -156,6 +165,7 @@ function upload(path, form, fileInput, onProgress) {
     xhr.open('POST', path);
     xhr.setRequestHeader('authorization', `Bearer ${state.token}`);
     xhr.setRequestHeader('accept', 'application/x-ndjson, application/json');
+    xhr.setRequestHeader('accept-language', i18n.locale);
     xhr.upload.onprogress = (event) => event.lengthComputable && onProgress({ phase: 'upload', fraction: event.loaded / event.total });
     let seen = 0;
     const events = () => {
@@ -173,12 +183,12 @@ function upload(path, form, fileInput, onProgress) {
         if (event.type === 'progress') onProgress({ phase: 'ingest', fraction: event.totalBytes ? event.bytesRead / event.totalBytes : 0, counts: event.counts });
       }
     };
-    xhr.onerror = () => reject(new Error('the upload failed (connection lost)'));
+    xhr.onerror = () => reject(new Error(t('page.upload.connection_lost')));
     xhr.onload = () => {
       if (xhr.getResponseHeader('content-type')?.includes('ndjson')) {
         for (const event of events()) last = event;
         if (last && last.type === 'receipt') resolve(last.receipt);
-        else reject(new Error((last && last.message) || 'the upload ended without a receipt'));
+        else reject(new Error((last && last.message) || t('page.upload.no_receipt')));
         return;
       }
       let body = null;
@@ -187,7 +197,7 @@ function upload(path, form, fileInput, onProgress) {
       } catch {
         /* not JSON */
       }
-      if (xhr.status === 401) askToken('That token was not accepted.');
+      if (xhr.status === 401) askToken(t('page.token.rejected'));
       if (xhr.status >= 200 && xhr.status < 300) resolve(body);
       else reject(new ApiError(xhr.status, body));
     };
@@ -202,10 +212,10 @@ $('#file-form').addEventListener('submit', (event) => {
     const receipt = await upload(jobPath('/files'), event.target, $('#file'), ({ phase, fraction, counts }) => {
       bar.value = Math.round(fraction * 100);
       $('#file-progress-text').textContent =
-        phase === 'upload' ? `uploading ${bar.value}%` : `storing ${bar.value}% — ${counts.lines} lines, ${counts.accepted} accepted`;
+        phase === 'upload' ? t('page.file.uploading', { percent: bar.value }) : t('page.file.storing', { percent: bar.value, lines: counts.lines, accepted: counts.accepted });
     });
     bar.value = 100;
-    $('#file-progress-text').textContent = 'done';
+    $('#file-progress-text').textContent = t('page.file.done');
     showReceipt(receipt);
     void refresh();
   });
@@ -214,38 +224,58 @@ $('#script-form').addEventListener('submit', (event) => {
   event.preventDefault();
   void guarded(event.target, async () => {
     const { generator, warning } = await upload(jobPath('/scripts'), event.target, $('#script'), () => undefined);
-    $('#receipt').replaceChildren(
-      el('p', {}, 'Stored generator ', el('b', {}, generator.name), ` (${generator.language}, cron ${generator.cron || 'none: runs by hand'}, priority ${generator.priority}, status ${generator.status}). `, link(generator.links.runs, 'its runs in Temporal ↗')),
-      warning ? el('p', { class: 'error' }, warning) : '',
-    );
+    state.shown = { kind: 'generator', generator, warning };
+    showStoredGenerator(generator, warning);
     void loadGenerators();
   });
 });
 
+function showStoredGenerator(generator, warning) {
+  $('#receipt').replaceChildren(
+    el(
+      'p',
+      {},
+      ...rich(
+        'page.script.stored',
+        { name: generator.name, language: generator.language, cron: generator.cron || t('page.script.no_cron'), priority: priorityText(generator.priority), status: statusText('generator', generator.status) },
+        { b: (parts) => el('b', {}, ...parts) },
+      ),
+      ' ',
+      link(generator.links.runs, t('page.script.runs_link')),
+    ),
+    warning ? el('p', { class: 'error' }, i18n.message(warning)) : '',
+  );
+}
+
+/** A receipt line's reason: the server's Message in the page's language (it follows the switch), else its words. */
+const reasonText = (line) => (line.reasonMessage ? i18n.message(line.reasonMessage) : line.reason || '');
+
 function showReceipt(receipt) {
+  state.shown = { kind: 'receipt', receipt };
   const { counts } = receipt;
   const summary = el(
     'div',
     { class: 'summary' },
-    ['accepted', 'duplicate', 'invalid', 'failed'].map((kind) => el('span', { class: `count ${kind}` }, el('b', {}, counts[kind]), ` ${kind}`)),
-    el('span', { class: 'count' }, `${counts.lines} lines${counts.skipped ? `, ${counts.skipped} skipped` : ''}`),
+    ['accepted', 'duplicate', 'invalid', 'failed'].map((kind) => el('span', { class: `count ${kind}` }, ...rich('page.receipt.count', { count: counts[kind], kind }, { b: (parts) => el('b', {}, ...parts) }))),
+    el('span', { class: 'count' }, t('page.receipt.lines', { lines: counts.lines, skipped: counts.skipped })),
   );
   const rows = receipt.lines.map((line) =>
     el(
       'tr',
       { class: line.outcome },
       el('td', {}, line.line),
-      el('td', { class: line.outcome }, line.outcome),
+      el('td', { class: line.outcome }, outcomeText(line.outcome)),
       el('td', { class: 'uri' }, line.uri || line.input),
-      el('td', {}, line.outcome === 'accepted' ? `task ${line.taskId}` : line.reason || ''),
+      el('td', {}, line.outcome === 'accepted' ? t('page.receipt.task', { id: line.taskId }) : reasonText(line)),
     ),
   );
+  const source = receipt.filename || t('page.receipt.source', { source: receipt.source });
   $('#receipt').replaceChildren(
-    el('p', { class: 'muted' }, [`job ${receipt.job.name}`, receipt.filename || receipt.source, receipt.encoding, `submission ${receipt.ingestId}`].filter(Boolean).join(' · ')),
+    el('p', { class: 'muted' }, [t('page.receipt.job', { job: receipt.job.name }), source, receipt.encoding, t('page.receipt.submission', { id: receipt.ingestId })].filter(Boolean).join(' · ')),
     summary,
-    receipt.error ? el('p', { class: 'error' }, receipt.error) : '',
-    el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'line'), el('th', {}, 'outcome'), el('th', {}, 'URI'), el('th', {}, 'task / reason'))), el('tbody', {}, rows)),
-    receipt.linesTruncated ? el('p', { class: 'muted' }, 'Only the first lines are shown; the rest are in the logs below.') : '',
+    receipt.error ? el('p', { class: 'error' }, receipt.errorMessage ? i18n.message(receipt.errorMessage) : receipt.error) : '',
+    el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('page.receipt.line')), el('th', {}, t('page.receipt.outcome')), el('th', {}, t('page.receipt.uri')), el('th', {}, t('page.receipt.task_or_reason')))), el('tbody', {}, rows)),
+    receipt.linesTruncated ? el('p', { class: 'muted' }, t('page.receipt.truncated')) : '',
   );
 }
 
@@ -255,16 +285,19 @@ function renderStatusFilter() {
   const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
   const chip = (status, label) =>
     el('button', { type: 'button', class: `chip${state.status === status ? ' active' : ''}`, onclick: () => { state.status = status; renderStatusFilter(); void loadTasks(); } }, label);
-  $('#status-filter').replaceChildren(chip('all', `all ${total}`), ...Object.entries(counts).map(([status, count]) => chip(status, `${status} ${count}`)));
+  $('#status-filter').replaceChildren(
+    chip('all', t('page.tasks.chip_all', { count: total })),
+    ...Object.entries(counts).map(([status, count]) => chip(status, t('page.tasks.chip', { status: statusText('task', status), count }))),
+  );
 }
 async function loadTasks(more = false) {
   if (!state.job) return;
   const query = new URLSearchParams({ status: state.status, limit: '50', ...(more && state.next ? { before: state.next } : {}) });
   const { tasks, next } = await api(jobPath(`/tasks?${query}`));
   state.next = next;
-  const rows = tasks.map((task) => el('tr', {}, el('td', { class: 'uri' }, task.uri), el('td', {}, task.status), el('td', {}, when(task.addedAt)), el('td', {}, link(task.links.run, 'run ↗'))));
+  const rows = tasks.map((task) => el('tr', {}, el('td', { class: 'uri' }, task.uri), el('td', {}, statusText('task', task.status)), el('td', {}, when(task.addedAt)), el('td', {}, link(task.links.run, t('page.tasks.run_link')))));
   if (more) $('#tasks tbody').append(...rows);
-  else $('#tasks tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'no tasks'))]));
+  else $('#tasks tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, t('page.tasks.none')))]));
   $('#tasks-more').hidden = tasks.length < 50;
 }
 $('#tasks-more').addEventListener('click', () => void loadTasks(true));
@@ -281,13 +314,13 @@ async function loadGenerators() {
             el('td', {}, generator.name),
             el('td', {}, generator.language),
             el('td', {}, generator.cron || '—'),
-            el('td', {}, generator.priority),
-            el('td', {}, generator.status),
-            el('td', {}, generator.runs.length ? generator.runs.map((run) => el('div', { class: run.status === 'failed' ? 'failed' : '' }, link(run.links.run, `${when(run.addedAt)} ${run.status}, ${run.urisNew} new`))) : el('span', { class: 'muted' }, 'never ran')),
-            el('td', {}, link(generator.links.runs, 'all runs ↗')),
+            el('td', {}, priorityText(generator.priority)),
+            el('td', {}, statusText('generator', generator.status)),
+            el('td', {}, generator.runs.length ? generator.runs.map((run) => el('div', { class: run.status === 'failed' ? 'failed' : '' }, link(run.links.run, t('page.generators.run', { when: when(run.addedAt), status: statusText('run', run.status), new: run.urisNew })))) : el('span', { class: 'muted' }, t('page.generators.never_ran'))),
+            el('td', {}, link(generator.links.runs, t('page.generators.all_runs'))),
           ),
         )
-      : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'no generators'))]),
+      : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, t('page.generators.none')))]),
   );
 }
 
@@ -296,22 +329,24 @@ async function loadLogs() {
   const job = encodeURIComponent(state.job.name);
   if (state.log === 'ingests') {
     const { ingests } = await api(`/api/ingests?job=${job}`);
-    $('#logs thead').replaceChildren(el('tr', {}, ...['started', 'source', 'status', 'accepted', 'duplicate', 'invalid', 'failed'].map((name) => el('th', {}, name))));
+    $('#logs thead').replaceChildren(el('tr', {}, ...['started', 'source', 'status', 'accepted', 'duplicate', 'invalid', 'failed'].map((name) => el('th', {}, t(`page.logs.column.${name}`)))));
     $('#logs tbody').replaceChildren(
-      ...ingests.map((run) =>
-        el('tr', {}, el('td', {}, when(run.startedAt)), el('td', {}, run.filename || run.source), el('td', {}, run.status), ...['accepted', 'duplicate', 'invalid', 'failed'].map((kind) => el('td', { class: kind }, run.counts[kind]))),
-      ),
+      ...(ingests.length
+        ? ingests.map((run) =>
+            el('tr', {}, el('td', {}, when(run.startedAt)), el('td', {}, run.filename || t('page.receipt.source', { source: run.source })), el('td', {}, t('page.logs.ingest_status', { status: run.status })), ...['accepted', 'duplicate', 'invalid', 'failed'].map((kind) => el('td', { class: kind }, run.counts[kind]))),
+          )
+        : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, t('page.logs.empty')))]),
     );
     return;
   }
   const { entries } = await api(`/api/logs/${state.log}?job=${job}`);
-  $('#logs thead').replaceChildren(el('tr', {}, ...['when', 'source', 'line', 'input', 'reason', 'run'].map((name) => el('th', {}, name))));
+  $('#logs thead').replaceChildren(el('tr', {}, ...['when', 'source', 'line', 'input', 'reason', 'run'].map((name) => el('th', {}, t(`page.logs.column.${name}`)))));
   $('#logs tbody').replaceChildren(
     ...(entries.length
       ? entries.map((entry) =>
-          el('tr', {}, el('td', {}, when(entry.addedAt)), el('td', {}, entry.source), el('td', {}, entry.line ?? ''), el('td', { class: 'uri' }, entry.input), el('td', {}, entry.reason), el('td', {}, link(entry.links.duplicateOf || entry.links.run, 'Temporal ↗'))),
+          el('tr', {}, el('td', {}, when(entry.addedAt)), el('td', {}, t('page.receipt.source', { source: entry.source })), el('td', {}, entry.line ?? ''), el('td', { class: 'uri' }, entry.input), el('td', {}, reasonText(entry)), el('td', {}, link(entry.links.duplicateOf || entry.links.run, t('page.logs.run_link')))),
         )
-      : [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'empty'))]),
+      : [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, t('page.logs.empty')))]),
   );
 }
 for (const tab of document.querySelectorAll('[data-log]')) {
@@ -332,6 +367,27 @@ async function start() {
   await loadJobs();
 }
 
+// ---- language ----------------------------------------------------------------------------------
+/** The strings the page builds itself (not data-i18n): the token help, the script form's choices. */
+function renderStaticParts() {
+  $('#token-help').replaceChildren(...rich('page.token.help', {}, { code: (parts) => el('code', {}, ...parts) }));
+  const options = (select, values, label) => {
+    const chosen = select.value || select.dataset.default;
+    select.replaceChildren(...values.map((value) => el('option', { value, selected: value === chosen }, label(value))));
+  };
+  $('#script-priority').dataset.default = 'medium';
+  options($('#script-priority'), ['very high', 'high', 'medium', 'low'], priorityText);
+  options($('#script-status'), ['alpha', 'beta', 'production', 'on', 'off'], (status) => statusText('generator', status));
+  $('#locale-select').value = i18n.locale;
+}
+$('#locale-select').addEventListener('change', (event) => void i18n.setLocale(event.target.value));
+i18n.onChange(async () => {
+  renderStaticParts();
+  if (state.shown && state.shown.kind === 'receipt') showReceipt(state.shown.receipt);
+  if (state.shown && state.shown.kind === 'generator') showStoredGenerator(state.shown.generator, state.shown.warning);
+  if (state.token && state.job) await refresh();
+});
+
 // A token in the address (#token=…, as `crawlflow web` prints it) is kept, then removed from view.
 const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
 if (fromHash) {
@@ -339,5 +395,8 @@ if (fromHash) {
   localStorage.setItem('crawlflow-token', fromHash);
   history.replaceState(null, '', location.pathname);
 }
-if (state.token) start().catch((error) => (error.status === 401 ? undefined : ($('#submit-error').textContent = error.message)));
-else askToken();
+void i18n.ready.then(() => {
+  renderStaticParts();
+  if (state.token) start().catch((error) => (error.status === 401 ? undefined : ($('#submit-error').textContent = error.message)));
+  else askToken();
+});

@@ -143,7 +143,7 @@ async function respondWithReceipt(
     return reply;
   } catch (error) {
     if (!streaming) throw error;
-    events.end(line({ type: 'error', ...toErrorReply(error, logger).body }));
+    events.end(line({ type: 'error', ...toErrorReply(error, logger, request.locale).body }));
     return reply;
   }
 }
