@@ -27,6 +27,12 @@ export interface FetchOptions {
    * cost the others their results. Unset: transient failures always throw.
    */
   maxAttempts?: number;
+  /**
+   * Page HTML and text above this many bytes go to the payload store (claim check) instead of
+   * the result; batch mode sets it low so a window's results stay far below Temporal's 2 MiB.
+   * @default the payload store's own limit (32 KiB)
+   */
+  inlineLimitBytes?: number;
 }
 
 /** Progress a retried attempt resumes from: results of the requests already done, by position. */
@@ -57,7 +63,7 @@ export function createFetchActivities(deps: FetchActivityDeps) {
           requests.map(async (request, index) => {
             if (progress.done[index]) return;
             const lost = request.taskId === undefined ? [] : await deps.taskProgress.write([{ taskId: request.taskId, step: 'started' }]);
-            const result = await fetchOne(request.url, context.cancellationSignal, lastAttempt);
+            const result = await fetchOne(request.url, context.cancellationSignal, lastAttempt, options.inlineLimitBytes);
             progress.done[index] = request.taskId === undefined ? result : await withTaskProgress(request.taskId, result, lost);
             context.heartbeat(progress);
           }),
@@ -81,7 +87,7 @@ export function createFetchActivities(deps: FetchActivityDeps) {
     return failures.length > 0 ? { ...result, taskProgressFailures: failures } : result;
   }
 
-  async function fetchOne(url: string, signal: AbortSignal, lastAttempt: boolean): Promise<FetchResult> {
+  async function fetchOne(url: string, signal: AbortSignal, lastAttempt: boolean, inlineLimitBytes: number | undefined): Promise<FetchResult> {
     const started = Date.now();
     try {
       const raw = await deps.fetcher.fetchPage(url, signal);
@@ -95,7 +101,8 @@ export function createFetchActivities(deps: FetchActivityDeps) {
         // The seed counts a page with no text as a failed fetch.
         throw new FetchError(FetchErrorType.NotHtml, 'the page has no text', { url, status: raw.status });
       }
-      const [storedHtml, storedText] = await Promise.all([deps.payloads.put(html), deps.payloads.put(text)]);
+      const limit = inlineLimitBytes === undefined ? {} : { inlineLimitBytes };
+      const [storedHtml, storedText] = await Promise.all([deps.payloads.put(html, limit), deps.payloads.put(text, limit)]);
       countFetch('ok', started);
       return {
         ok: true,

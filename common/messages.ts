@@ -90,6 +90,14 @@ export function messageWorkflowId(summary: MessageSummary, origin: MessageOrigin
   return `kafka-${sanitizeIdPart(origin.topic)}-${origin.partition}-${origin.offset}`;
 }
 
+/**
+ * The workflow id of a batch window: from where its first record sits in Kafka, so a window
+ * read again after a crash finds the run already started (its memo says where it ended).
+ */
+export function batchWorkflowId(window: { topic: string; partition: number; firstOffset: string }): string {
+  return `batch-${sanitizeIdPart(window.topic)}-${window.partition}-${window.firstOffset}`;
+}
+
 /** Why Temporal would refuse this workflow id, or undefined when it is fine. */
 export function workflowIdProblem(workflowId: string): string | undefined {
   const bytes = new TextEncoder().encode(workflowId).length;

@@ -166,6 +166,8 @@ export interface BatchWorkflowInput {
   /** The window's messages in offset order (records that were not messages went to the dead-letter topic). */
   messages: Array<{ workflowId: string; envelope: MessageEnvelope }>;
   settings: PipelineSettings;
+  /** Page HTML and text above this go to the payload store, so the window's payloads stay small. */
+  inlineLimitBytes: number;
 }
 
 export const BatchOutcome = {

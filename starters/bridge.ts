@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { messageWorkflowId, summarize, type MessageEnvelope, type MessageOrigin } from '../common/messages';
+import { messageWorkflowId, summarize, workflowIdProblem, type MessageEnvelope, type MessageOrigin } from '../common/messages';
 import { FailureStep } from '../common/pipeline';
 import { AlertKind } from '../domain/alerts/alert-repository';
 import { createDeploymentAlerting, type Alerting } from '../domain/alerts/alerting';
@@ -13,6 +13,8 @@ import { metrics } from '../domain/metrics/metrics';
 import { createPayloadStore, type PayloadStore } from '../domain/payloads/payload-store';
 import { createFailedMessageRepository, type FailedMessageRepository } from '../domain/pipeline/failed-messages';
 import { classifyStartError } from '../domain/temporal/start-errors';
+import { messageIdValue, startBatchWorkflow } from './batch-starter';
+import { batchInlineLimitBytes, cutWindow, planWindow, type PreparedSize } from './batch-windows';
 import { startMessageWorkflow } from './message-starter';
 
 export interface BridgeDeps {
@@ -50,6 +52,11 @@ type Decision =
   /** A dependency is down or refusing for now: the record (and its partition) waits. */
   | { kind: 'wait'; dependency: Dependency; error: unknown; needsOperator?: string };
 
+/** A record checked and its body stored: what its workflow needs, or why it cannot have one (yet). */
+type Prepared =
+  | { kind: 'ready'; envelope: MessageEnvelope; workflowId: string }
+  | Extract<Decision, { kind: 'reject' | 'wait' }>;
+
 /** What the bridge does while a dependency is away, as the warning says it. */
 const MEANWHILE: Record<Dependency, string> = {
   temporal: 'records wait in Kafka: each waiting partition pauses and retries its start with back-off (1 s, doubling to 30 s); nothing is skipped or lost',
@@ -79,6 +86,8 @@ export function createBridge(deps: BridgeDeps) {
     heartbeatInterval: 3_000,
     maxBytesPerPartition: Math.max(1_048_576, config.kafka.maxMessageBytes + 65_536),
     allowAutoTopicCreation: false,
+    // A partition held back for its window to fill must be fetched again soon after it resumes.
+    ...(config.pipeline.mode === 'batch' ? { maxWaitTimeInMs: 100 } : {}),
   });
   const deadLetters: Producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   /** Partitions waiting for a dependency: their back-off attempt and the timer that resumes them. */
@@ -93,34 +102,50 @@ export function createBridge(deps: BridgeDeps) {
   });
   consumer.on(consumer.events.GROUP_JOIN, () => dependencies.reachable(Dependency.Kafka));
 
-  async function decide(message: KafkaMessage, origin: MessageOrigin): Promise<Decision> {
+  /** Checks a record and stores its body (a claim check when large). */
+  async function prepare(message: KafkaMessage, origin: MessageOrigin, inlineLimitBytes?: number): Promise<Prepared> {
     const check = checkRecord(message.value, config.kafka.maxMessageBytes);
     if (!check.ok) return { kind: 'reject', reason: check.reason, detail: check.detail };
     const summary = summarize(check.message, 'kafka');
     const workflowId = messageWorkflowId(summary, origin);
-    let envelope: MessageEnvelope;
     try {
-      const body = await deps.payloads.put(check.text);
+      const body = await deps.payloads.put(check.text, inlineLimitBytes === undefined ? {} : { inlineLimitBytes });
       if ('ref' in body) dependencies.reachable(Dependency.MongoDB);
-      envelope = { summary, body, origin };
+      return { kind: 'ready', envelope: { summary, body, origin }, workflowId };
     } catch (error) {
       return { kind: 'wait', dependency: Dependency.MongoDB, error };
     }
+  }
+
+  /** Temporal answered a start (accepted it, or refused it for good). */
+  function temporalAnswered(): void {
+    dependencies.reachable(Dependency.Temporal);
+    if (operatorProblem) {
+      logger.info({ problem: operatorProblem }, 'Temporal accepts starts again');
+      operatorProblem = undefined;
+    }
+  }
+
+  /** A start that failed: a refusal for good, or a wait for Temporal. */
+  function startFailed(error: unknown): Extract<Decision, { kind: 'reject' | 'wait' }> {
+    const verdict = classifyStartError(error);
+    if (verdict.permanent) {
+      dependencies.reachable(Dependency.Temporal); // it answered, with a refusal
+      return { kind: 'reject', reason: RejectReason.StartRefused, detail: verdict.reason };
+    }
+    return { kind: 'wait', dependency: Dependency.Temporal, error, ...(verdict.needsOperator ? { needsOperator: verdict.reason } : {}) };
+  }
+
+  async function decide(message: KafkaMessage, origin: MessageOrigin): Promise<Decision> {
+    const prepared = await prepare(message, origin);
+    if (prepared.kind !== 'ready') return prepared;
+    const { envelope, workflowId } = prepared;
     try {
       const outcome = await startMessageWorkflow(deps.temporal, config, envelope, { workflowId });
-      dependencies.reachable(Dependency.Temporal);
-      if (operatorProblem) {
-        logger.info({ problem: operatorProblem }, 'Temporal accepts starts again');
-        operatorProblem = undefined;
-      }
+      temporalAnswered();
       return { kind: outcome.started ? 'started' : 'duplicate' };
     } catch (error) {
-      const verdict = classifyStartError(error);
-      if (verdict.permanent) {
-        dependencies.reachable(Dependency.Temporal); // it answered, with a refusal
-        return { kind: 'reject', reason: RejectReason.StartRefused, detail: verdict.reason };
-      }
-      return { kind: 'wait', dependency: Dependency.Temporal, error, ...(verdict.needsOperator ? { needsOperator: verdict.reason } : {}) };
+      return startFailed(error);
     }
   }
 
@@ -208,38 +233,174 @@ export function createBridge(deps: BridgeDeps) {
     );
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  const originsOf = (topic: string, partition: number, records: KafkaMessage[]) =>
+    records.map((message): MessageOrigin => ({ kind: 'kafka', topic, partition, offset: message.offset }));
+
+  /**
+   * Settles a window's decisions in order and commits through the last one settled; a record
+   * that must wait holds back exactly itself and what follows it, and pauses the partition.
+   * Returns false when the partition waits.
+   */
+  async function settleAndCommit(
+    topic: string,
+    partition: number,
+    window: KafkaMessage[],
+    decisions: Decision[],
+    resolveOffset: EachBatchPayload['resolveOffset'],
+  ): Promise<boolean> {
+    const origins = originsOf(topic, partition, window);
+    let settled = 0;
+    let waitFor: Extract<Decision, { kind: 'wait' }> | undefined;
+    for (const [index, decision] of decisions.entries()) {
+      const outcome = await settle(window[index] as KafkaMessage, origins[index] as MessageOrigin, decision);
+      if (outcome.kind === 'wait') {
+        waitFor = outcome;
+        break;
+      }
+      settled++;
+    }
+    if (settled > 0) {
+      const last = window[settled - 1] as KafkaMessage;
+      // Commit only now: every record up to `last` has a workflow (or a dead letter).
+      await deps.beforeCommit?.({ topic, partition, offset: last.offset });
+      resolveOffset(last.offset);
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      waiting.delete(partition);
+    }
+    if (waitFor) {
+      if (!stopping) wait(topic, partition, waitFor);
+      return false;
+    }
+    return true;
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    if (config.pipeline.mode === 'batch') return eachBatchInWindows(payload);
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;
     for (let start = 0; start < batch.messages.length; start += maxInFlight) {
       if (!isRunning() || isStale()) return;
       const window = batch.messages.slice(start, start + maxInFlight);
-      const origins = window.map((message): MessageOrigin => ({ kind: 'kafka', topic, partition, offset: message.offset }));
-      // Starts run concurrently; their outcomes are settled in order, so a record that must
-      // wait holds back exactly itself and what follows it (those are re-read, and their
-      // starts, already made, come back as "already started").
+      const origins = originsOf(topic, partition, window);
+      // Starts run concurrently; their outcomes are settled in order (records after one that
+      // waits are re-read, and their starts, already made, come back as "already started").
       const decisions = await Promise.all(window.map((message, index) => decide(message, origins[index] as MessageOrigin)));
-      let settled = 0;
-      let waitFor: Extract<Decision, { kind: 'wait' }> | undefined;
-      for (const [index, decision] of decisions.entries()) {
-        const outcome = await settle(window[index] as KafkaMessage, origins[index] as MessageOrigin, decision);
-        if (outcome.kind === 'wait') {
-          waitFor = outcome;
-          break;
-        }
-        settled++;
+      if (!(await settleAndCommit(topic, partition, window, decisions, resolveOffset))) return;
+      await heartbeat();
+    }
+  }
+
+  // Batch mode (PIPELINE_MODE=batch): one batch workflow per window of a partition's records.
+  const inlineLimitBytes = batchInlineLimitBytes(config.pipeline.batchSize);
+  /** Per partition: the first record of a short window held back for more, and since when. */
+  const tails = new Map<number, { offset: string; since: number }>();
+  /** Per partition: the last offset an existing run covers (a window read again after a crash). */
+  const coveredThrough = new Map<number, bigint>();
+  /** Partitions held back for a short window to fill, and the timers that resume them. */
+  const holds = new Map<number, NodeJS.Timeout>();
+
+  function holdBack(topic: string, partition: number, delayMs: number): void {
+    consumer.pause([{ topic, partitions: [partition] }]);
+    clearTimeout(holds.get(partition));
+    const timer = setTimeout(() => {
+      holds.delete(partition);
+      if (!stopping) consumer.resume([{ topic, partitions: [partition] }]);
+    }, delayMs);
+    timer.unref();
+    holds.set(partition, timer);
+  }
+
+  function sizeOf(prepared: Prepared): PreparedSize {
+    if (prepared.kind !== 'ready') return { kind: prepared.kind };
+    return {
+      kind: 'message',
+      inputBytes: JSON.stringify(prepared.envelope).length,
+      messageIdBytes: JSON.stringify(messageIdValue(prepared)).length,
+    };
+  }
+
+  /** The per-message rules a batch keeps: a message whose own workflow id Temporal would refuse is dead-lettered. */
+  function checkMessageId(prepared: Prepared): Prepared {
+    if (prepared.kind !== 'ready') return prepared;
+    const problem = workflowIdProblem(prepared.workflowId);
+    return problem ? { kind: 'reject', reason: RejectReason.StartRefused, detail: problem } : prepared;
+  }
+
+  async function eachBatchInWindows({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const records = batch.messages;
+    let position = 0;
+    while (position < records.length) {
+      if (!isRunning() || isStale()) return;
+      const first = records[position] as KafkaMessage;
+      const covered = coveredThrough.get(partition);
+      if (covered !== undefined && BigInt(first.offset) <= covered) {
+        // Records a run already carries: settled as duplicates, nothing started.
+        let end = position;
+        while (end < records.length && BigInt((records[end] as KafkaMessage).offset) <= covered) end++;
+        const window = records.slice(position, end);
+        const prepared = (await Promise.all(originsOf(topic, partition, window).map((origin, index) => prepare(window[index] as KafkaMessage, origin, inlineLimitBytes)))).map(checkMessageId);
+        const decisions = prepared.map((item): Decision => (item.kind === 'ready' ? { kind: 'duplicate' } : item));
+        if (!(await settleAndCommit(topic, partition, window, decisions, resolveOffset))) return;
+        position = end;
+        await heartbeat();
+        continue;
       }
-      if (settled > 0) {
-        const last = window[settled - 1] as KafkaMessage;
-        // Commit only now: every record up to `last` has a workflow (or a dead letter).
-        await deps.beforeCommit?.({ topic, partition, offset: last.offset });
-        resolveOffset(last.offset);
-        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
-        waiting.delete(partition);
+      coveredThrough.delete(partition);
+
+      const tail = tails.get(partition);
+      const plan = planWindow(records.length - position, tail?.offset === first.offset ? Date.now() - tail.since : 0, config.pipeline);
+      if ('holdMs' in plan) {
+        if (tail?.offset !== first.offset) tails.set(partition, { offset: first.offset, since: Date.now() });
+        if (!stopping) holdBack(topic, partition, plan.holdMs);
+        return;
       }
-      if (waitFor) {
+      tails.delete(partition);
+
+      const candidates = records.slice(position, position + plan.take);
+      const origins = originsOf(topic, partition, candidates);
+      const prepared = (await Promise.all(candidates.map((message, index) => prepare(message, origins[index] as MessageOrigin, inlineLimitBytes)))).map(checkMessageId);
+      const count = cutWindow(prepared.map(sizeOf));
+      if (count === 0) {
+        const waitFor = prepared[0] as Extract<Decision, { kind: 'wait' }>;
         if (!stopping) wait(topic, partition, waitFor);
         return;
       }
+      const window = candidates.slice(0, count);
+      const items = prepared.slice(0, count);
+      const messages = items.filter((item): item is Extract<Prepared, { kind: 'ready' }> => item.kind === 'ready');
+      let decisions: Decision[] = items.map((item): Decision => (item.kind === 'ready' ? { kind: 'started' } : (item as Decision)));
+      if (messages.length > 0) {
+        const firstOffset = (window[0] as KafkaMessage).offset;
+        const lastOffset = (window[window.length - 1] as KafkaMessage).offset;
+        try {
+          const outcome = await startBatchWorkflow(
+            deps.temporal,
+            config,
+            { topic, partition, firstOffset, lastOffset },
+            messages.map(({ workflowId, envelope }) => ({ workflowId, envelope })),
+            inlineLimitBytes,
+          );
+          temporalAnswered();
+          if (!outcome.started) {
+            // Read again after a crash: the existing run's window says which records it carries
+            // (it may have been cut elsewhere); those are settled above, the rest windowed anew.
+            coveredThrough.set(partition, BigInt(outcome.lastOffset));
+            continue;
+          }
+        } catch (error) {
+          const failed = startFailed(error);
+          if (failed.kind === 'wait') {
+            if (!stopping) wait(topic, partition, failed);
+            return;
+          }
+          // Never expected (the window keeps to Temporal's limits): start its messages one by one.
+          logger.error({ topic, partition, firstOffset, reason: failed.detail }, 'Temporal refuses this batch window; its records start as message workflows');
+          decisions = await Promise.all(window.map((message, index) => decide(message, origins[index] as MessageOrigin)));
+        }
+      }
+      if (!(await settleAndCommit(topic, partition, window, decisions, resolveOffset))) return;
+      position += count;
       await heartbeat();
     }
   }
@@ -256,13 +417,17 @@ export function createBridge(deps: BridgeDeps) {
         partitionsConsumedConcurrently: Math.max(1, config.kafka.topicPartitions),
         eachBatch,
       });
-      logger.info({ topic: config.kafka.inputTopic, group: config.kafka.consumerGroup }, 'bridge consuming');
+      logger.info(
+        { topic: config.kafka.inputTopic, group: config.kafka.consumerGroup, mode: config.pipeline.mode, ...(config.pipeline.mode === 'batch' ? { batchSize: config.pipeline.batchSize, batchWaitMs: config.pipeline.batchWaitMs } : {}) },
+        'bridge consuming',
+      );
     },
 
     /** Stops consuming (waiting for in-flight batches), then the dead-letter producer. Safe to call twice. */
     stop(): Promise<void> {
       stopping = true;
       for (const entry of waiting.values()) clearTimeout(entry.timer);
+      for (const timer of holds.values()) clearTimeout(timer);
       closed ??= (async () => {
         for (const [what, step] of [
           ['consumer', () => consumer.disconnect()],

@@ -8,3 +8,16 @@ export function describeFailure(error: unknown): { type: string; message: string
   if (current instanceof Error) return { type: current.name, message: current.message };
   return { type: 'Error', message: String(current) };
 }
+
+/**
+ * The position an activity named in its failure (`details: [{ index }]`): the one request of
+ * a batch that can never pass, so a batch can go on without it.
+ */
+export function failureIndex(error: unknown): number | undefined {
+  let current: unknown = error;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  if (!(current instanceof ApplicationFailure)) return undefined;
+  const detail: unknown = current.details?.[0];
+  const index = typeof detail === 'object' && detail !== null ? (detail as { index?: unknown }).index : undefined;
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 ? index : undefined;
+}

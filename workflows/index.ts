@@ -2,4 +2,5 @@
 export { selfCheckWorkflow } from './self-check';
 export { alertDigestWorkflow } from './alert-digest';
 export { messageWorkflow } from './message';
+export { batchWorkflow } from './batch';
 export { generatorRunWorkflow } from './generator-run';

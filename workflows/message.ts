@@ -1,8 +1,4 @@
-import { ApplicationFailure, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { FailureActivities } from '../activities/failures';
-import type { FetchActivities } from '../activities/fetch';
-import type { PublishActivities } from '../activities/publish';
-import type { TagActivities } from '../activities/tag';
+import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ErrorType } from '../common/error-types';
 import { isLinkMessage } from '../common/messages';
 import {
@@ -17,6 +13,7 @@ import {
 } from '../common/pipeline';
 import { SearchAttributeKeys } from '../common/search-attributes';
 import { describeFailure } from './failure-description';
+import { pipelineActivities } from './pipeline-activities';
 
 /**
  * One Kafka message: fetch its page (link messages only) → tag it on the cpu queue →
@@ -28,48 +25,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   const { workflowId, runId } = workflowInfo();
   const startedAt = new Date();
 
-  const { fetchPages } = proxyActivities<FetchActivities>({
-    taskQueue: settings.taskQueues.io,
-    // One attempt may take the whole spider timeout; allow some slack for extraction and storage.
-    startToCloseTimeout: `${settings.fetchTimeoutSeconds + 15}s`,
-    heartbeatTimeout: '20s',
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      maximumAttempts: settings.fetchMaxAttempts,
-      nonRetryableErrorTypes: [ErrorType.MissingPayload],
-    },
-  });
-  const { tagMessages } = proxyActivities<TagActivities>({
-    taskQueue: settings.taskQueues.cpu,
-    // Tagging one (capped) message takes milliseconds: a worker that died is noticed fast.
-    startToCloseTimeout: '30s',
-    retry: {
-      initialInterval: '1s',
-      maximumInterval: '30s',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: [ErrorType.UntaggableMessage, ErrorType.MissingPayload],
-    },
-  });
-  const { publishTagged } = proxyActivities<PublishActivities>({
-    taskQueue: settings.taskQueues.io,
-    startToCloseTimeout: '30s',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-      maximumAttempts: 10,
-      // A claim check that is gone stays gone: retrying only delays the failure record.
-      nonRetryableErrorTypes: [ErrorType.MissingPayload],
-    },
-  });
-  const { recordFailure, finishReplay } = proxyActivities<FailureActivities>({
-    taskQueue: settings.taskQueues.io,
-    startToCloseTimeout: '30s',
-    // Recording a failure must not be lost to a MongoDB hiccup: keep trying.
-    retry: { initialInterval: '1s', maximumInterval: '1m' },
-  });
+  const { fetchPages, tagMessages, publishTagged, recordFailure, finishReplay } = pipelineActivities(settings);
 
   const fail = async (step: FailureStep, errorType: string, message: string, taskProgress: TaskProgress[] = []) => {
     await recordFailure({

@@ -32,6 +32,8 @@ export interface Config {
     maxMessageBytes: number;
   };
   mongo: { uri: string };
+  /** How the bridge turns records into workflows (docs/pipeline.md, "Batch mode"). */
+  pipeline: { mode: Env['PIPELINE_MODE']; batchSize: number; batchWaitMs: number };
   alerts: {
     smtpUrl: string;
     from: string;
@@ -117,6 +119,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
     },
     mongo: { uri: env.MONGODB_URI },
+    pipeline: { mode: env.PIPELINE_MODE, batchSize: env.PIPELINE_BATCH_SIZE, batchWaitMs: env.PIPELINE_BATCH_WAIT_MS },
     alerts: {
       smtpUrl: env.SMTP_URL,
       from: env.ALERT_FROM,

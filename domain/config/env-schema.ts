@@ -113,6 +113,23 @@ export const envSchema = z.object({
   ALERT_SUBJECT: text('[crawlflow] failures').describe("Subject prefix of alert digests (the seed's monitor_mail_sub)"),
   ALERT_DIGEST_INTERVAL_SECONDS: positiveInt(60).describe('How often pending alerts are mailed as one digest'),
 
+  // Message pipeline
+  PIPELINE_MODE: z
+    .enum(['message', 'batch'], { error: 'must be message or batch' })
+    .default('message')
+    .describe('How the bridge starts workflows: one per message, or batch (one per window of records of one partition, for backlogs)'),
+  PIPELINE_BATCH_SIZE: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be greater than 0').max(256, 'must be at most 256 (a window is one workflow input)'))
+    .default(64)
+    .describe('Batch mode: most records of one partition in one window (one workflow)'),
+  PIPELINE_BATCH_WAIT_MS: wholeNumber(200).describe(
+    'Batch mode: longest a window shorter than PIPELINE_BATCH_SIZE waits for more records before it starts',
+  ),
+
   // Fetching
   SPIDER_API: optionalUrl(['http:', 'https:']).describe(
     'Spider API the URL is posted to; empty means a direct GET of the URL',

@@ -44,9 +44,10 @@ export function createPayloadStore(db: Db, options: PayloadStoreOptions = {}) {
   const payloads = db.collection<PayloadDocument>(PAYLOAD_COLLECTION);
   const inlineLimit = options.inlineLimitBytes ?? 32 * 1024;
   return {
-    async put(text: string): Promise<StoredText> {
+    /** `inlineLimitBytes` overrides the store's limit for this text (batch mode keeps windows small). */
+    async put(text: string, options: PayloadStoreOptions = {}): Promise<StoredText> {
       const raw = Buffer.from(text, 'utf8');
-      if (raw.length <= inlineLimit) return { inline: text };
+      if (raw.length <= (options.inlineLimitBytes ?? inlineLimit)) return { inline: text };
       // Content-addressed: the same page stored twice (a retry, a replay) is one document.
       const ref = createHash('sha256').update(raw).digest('hex');
       const data = new Binary(await gzipAsync(raw));

@@ -1,0 +1,72 @@
+/**
+ * How batch mode cuts a partition's records into windows (one batch workflow each). Pure:
+ * the bridge feeds it counts, ages and sizes, and does the Kafka and Temporal work itself.
+ */
+
+export interface WindowLimits {
+  /** PIPELINE_BATCH_SIZE: most records in one window. */
+  batchSize: number;
+  /** PIPELINE_BATCH_WAIT_MS: longest a short window waits for more records. */
+  batchWaitMs: number;
+}
+
+/** Take the next `take` records as a window, or hold the partition `holdMs` for more. */
+export type WindowPlan = { take: number } | { holdMs: number };
+
+/**
+ * The next window from `available` records read from the partition's position: a full one
+ * when there are enough, the short tail once it has waited `batchWaitMs` (`tailAgeMs`: since
+ * the bridge first saw the tail's first record), otherwise a hold for the time left.
+ */
+export function planWindow(available: number, tailAgeMs: number, limits: WindowLimits): WindowPlan {
+  if (available <= 0) return { take: 0 };
+  if (available >= limits.batchSize) return { take: limits.batchSize };
+  if (tailAgeMs >= limits.batchWaitMs) return { take: available };
+  return { holdMs: limits.batchWaitMs - tailAgeMs };
+}
+
+/**
+ * Limits that keep a window's start inside what Temporal accepts: its input (the envelopes,
+ * echoed in the activities' inputs) far below the 2 MiB payload limit, and the message-id
+ * search attribute below the 40 KB total of a run's search attributes.
+ */
+export const WINDOW_BUDGET = {
+  inputBytes: 512 * 1024,
+  messageIdBytes: 30_000,
+} as const;
+
+/** What the bridge learned about one record of a candidate window. */
+export type PreparedSize =
+  | { kind: 'message'; inputBytes: number; messageIdBytes: number }
+  /** Not a message: dead-lettered with the window, costs the workflow nothing. */
+  | { kind: 'reject' }
+  /** A dependency is away for this record: the window ends before it. */
+  | { kind: 'wait' };
+
+/**
+ * How many of the prepared records make the window: they stop before the first that must
+ * wait, and before the message that would push the window over a budget (the first message
+ * always fits: one message alone is within the limits message mode keeps).
+ */
+export function cutWindow(records: PreparedSize[], budget: { inputBytes: number; messageIdBytes: number } = WINDOW_BUDGET): number {
+  let inputBytes = 0;
+  let messageIdBytes = 0;
+  let messages = 0;
+  for (const [index, record] of records.entries()) {
+    if (record.kind === 'wait') return index;
+    if (record.kind === 'reject') continue;
+    inputBytes += record.inputBytes;
+    messageIdBytes += record.messageIdBytes;
+    if (messages > 0 && (inputBytes > budget.inputBytes || messageIdBytes > budget.messageIdBytes)) return index;
+    messages++;
+  }
+  return records.length;
+}
+
+/**
+ * The inline limit of page HTML and text in a window of `batchSize`: a share of the input
+ * budget per message (4 KiB at 64), never above message mode's 32 KiB nor below 512 bytes.
+ */
+export function batchInlineLimitBytes(batchSize: number): number {
+  return Math.max(512, Math.min(32 * 1024, Math.floor(WINDOW_BUDGET.inputBytes / 2 / batchSize)));
+}

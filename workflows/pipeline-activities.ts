@@ -1,0 +1,57 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { FailureActivities } from '../activities/failures';
+import type { FetchActivities } from '../activities/fetch';
+import type { PublishActivities } from '../activities/publish';
+import type { TagActivities } from '../activities/tag';
+import { ErrorType } from '../common/error-types';
+import type { PipelineSettings } from '../common/pipeline';
+
+/**
+ * The pipeline's activities with their queues, timeouts and retry policies: one set for the
+ * message workflow and the batch workflow alike (docs/pipeline.md has the table).
+ */
+export function pipelineActivities(settings: PipelineSettings) {
+  const { fetchPages } = proxyActivities<FetchActivities>({
+    taskQueue: settings.taskQueues.io,
+    // One attempt may take the whole spider timeout; allow some slack for extraction and storage.
+    startToCloseTimeout: `${settings.fetchTimeoutSeconds + 15}s`,
+    heartbeatTimeout: '20s',
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: settings.fetchMaxAttempts,
+      nonRetryableErrorTypes: [ErrorType.MissingPayload],
+    },
+  });
+  const { tagMessages } = proxyActivities<TagActivities>({
+    taskQueue: settings.taskQueues.cpu,
+    // Tagging one (capped) message takes milliseconds: a worker that died is noticed fast.
+    startToCloseTimeout: '30s',
+    retry: {
+      initialInterval: '1s',
+      maximumInterval: '30s',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: [ErrorType.UntaggableMessage, ErrorType.MissingPayload],
+    },
+  });
+  const { publishTagged } = proxyActivities<PublishActivities>({
+    taskQueue: settings.taskQueues.io,
+    startToCloseTimeout: '30s',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: 10,
+      // A claim check that is gone stays gone: retrying only delays the failure record.
+      nonRetryableErrorTypes: [ErrorType.MissingPayload],
+    },
+  });
+  const { recordFailure, finishReplay } = proxyActivities<FailureActivities>({
+    taskQueue: settings.taskQueues.io,
+    startToCloseTimeout: '30s',
+    // Recording a failure must not be lost to a MongoDB hiccup: keep trying.
+    retry: { initialInterval: '1s', maximumInterval: '1m' },
+  });
+  return { fetchPages, tagMessages, publishTagged, recordFailure, finishReplay };
+}
