@@ -23,8 +23,21 @@ export async function replayFailedMessages(
   query: FailedMessageQuery,
 ): Promise<ReplayItem[]> {
   const records = await deps.failedMessages.find({ status: 'failed', ...query });
-  const items: ReplayItem[] = [];
-  for (const record of records) items.push(await replayOne(deps, record));
+  return replayRecords(deps, records);
+}
+
+/** Replays these records, a few starts at a time; the items are in the records' order. */
+export async function replayRecords(
+  deps: { client: Client; config: Config; failedMessages: FailedMessageRepository },
+  records: readonly FailedMessageDocument[],
+  concurrency = 8,
+): Promise<ReplayItem[]> {
+  const items: ReplayItem[] = new Array(records.length);
+  let next = 0;
+  const lane = async () => {
+    for (let index = next++; index < records.length; index = next++) items[index] = await replayOne(deps, records[index]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, lane));
   return items;
 }
 
@@ -33,6 +46,9 @@ async function replayOne(
   record: FailedMessageDocument,
 ): Promise<ReplayItem> {
   const base = { failedMessageId: record._id.toHexString(), workflowId: record.workflowId, step: record.step };
+  if (record.status !== 'failed') {
+    return { ...base, result: 'not_replayable', reason: record.status === 'replaying' ? 'a replay of it is running' : 'it was replayed and published' };
+  }
   if (record.step === FailureStep.Bridge || !record.envelope) {
     return {
       ...base,

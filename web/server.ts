@@ -5,13 +5,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../domain/config/config';
 import type { IngestService } from '../domain/ingest/service';
 import type { Logger } from '../domain/logging/logger';
+import type { OverviewSource } from '../domain/metrics/overview';
 import type { Store } from '../domain/store/store';
 import type { ScheduleSync } from '../starters/ingest';
 import { requireToken } from './auth';
 import { errorHandler } from './errors';
 import { registerI18n, t } from './i18n';
 import { createTemporalLinks } from './links';
+import { registerFailureRoutes, type FailureRouteDeps } from './routes/failures';
 import { registerJobRoutes } from './routes/jobs';
+import { registerOverviewRoutes } from './routes/overview';
 import { registerSubmitRoutes } from './routes/submit';
 import { registerViewRoutes } from './routes/views';
 
@@ -23,6 +26,10 @@ export interface WebServerDeps {
   /** The access token every /api request must carry (`Authorization: Bearer …`). */
   token: string;
   schedules?: Pick<ScheduleSync, 'syncJob'>;
+  /** Failed messages, dead letters and task stories (web/routes/failures.ts); absent: those routes are not served. */
+  failures?: Omit<FailureRouteDeps, 'store' | 'links'>;
+  /** The monitoring panel's data (domain/metrics/overview.ts); absent: /api/overview is not served. */
+  overview?: OverviewSource;
 }
 
 /**
@@ -66,6 +73,8 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     registerJobRoutes(api, { store: deps.store, links, ...(deps.schedules ? { schedules: deps.schedules } : {}) });
     registerSubmitRoutes(api, { ingest: deps.ingest, logger, links, maxUploadBytes: config.ingest.maxUploadBytes });
     registerViewRoutes(api, { store: deps.store, links, allowedSchemes: config.ingest.allowedSchemes });
+    if (deps.failures) registerFailureRoutes(api, { store: deps.store, links, ...deps.failures });
+    if (deps.overview) registerOverviewRoutes(api, { overview: deps.overview });
   });
   return app;
 }

@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
+import { lazyClient } from '../../domain/clients/lazy-client';
 import { createIngestService } from '../../domain/ingest/service';
+import { createKafka } from '../../domain/kafka/kafka';
+import { createOverview } from '../../domain/metrics/overview';
+import { createFailedMessageRepository, type FailedMessageDocument } from '../../domain/pipeline/failed-messages';
+import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { replayRecords } from '../../starters/replay';
 import { createStore } from '../../domain/store/store';
 import { createScheduleSync } from '../../starters/ingest';
 import { resolveToken } from '../../web/auth';
@@ -19,7 +25,29 @@ export function registerWebCommand(program: Command): void {
         lifecycle.onShutdown('schedule sync', () => schedules.close());
         const ingest = createIngestService({ store, config, logger, onGeneratorCreated: schedules.onGeneratorCreated });
         const { token, generated } = resolveToken(config.web.token);
-        const app = await buildWebServer({ config, store, ingest, logger, token, schedules });
+        // Replays need Temporal; connected on the first one, so the page serves while Temporal is down.
+        const temporal = lazyClient(() => connectTemporalClient(config.temporal));
+        lifecycle.onShutdown('temporal client', async () => {
+          const client = await temporal.current()?.catch(() => undefined);
+          if (client) await closeTemporalClient(client);
+        });
+        const failedMessages = createFailedMessageRepository(db);
+        const failures = {
+          failedMessages,
+          replay: async (records: readonly FailedMessageDocument[]) => replayRecords({ client: await temporal.get(), config, failedMessages }, records),
+        };
+        const kafkaAdmin = lazyClient(async () => {
+          const admin = createKafka(config.kafka, logger, 'web').admin();
+          await admin.connect();
+          return admin;
+        });
+        lifecycle.onShutdown('kafka admin', async () => {
+          const admin = await kafkaAdmin.current()?.catch(() => undefined);
+          if (admin) await admin.disconnect();
+        });
+        const overview = createOverview({ config, db, kafkaAdmin: () => kafkaAdmin.get(), temporal: () => temporal.get() });
+        lifecycle.onShutdown('overview sampler', () => overview.stop());
+        const app = await buildWebServer({ config, store, ingest, logger, token, schedules, failures, overview });
         // In-flight requests finish before the clients they use close.
         lifecycle.onShutdown('http server', () => app.close());
         await app.listen({ host: config.web.host, port: config.web.port }).catch((error: NodeJS.ErrnoException) => {
@@ -31,6 +59,7 @@ export function registerWebCommand(program: Command): void {
           generated ? { url: `${address}/#token=${token}` } : { url: address },
           generated ? 'crawlflow web is up; no WEB_TOKEN set, so this start has its own token (in the URL)' : 'crawlflow web is up',
         );
+        void overview.start();
         return { dependencies: checks };
       }),
     );

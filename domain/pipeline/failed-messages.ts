@@ -56,6 +56,53 @@ export interface FailedMessageQuery {
   limit?: number;
 }
 
+/** A page of failed messages, newest first, paged by `_id` (see {@link createFailedMessageRepository} `page`). */
+export interface FailedMessagePageQuery {
+  ids?: readonly ObjectId[];
+  /** One step or several (e.g. every step but `bridge`). */
+  steps?: readonly FailureStep[];
+  errorType?: string;
+  /** The message's job: `envelope.summary.job` (a crawler task's job id, hex). */
+  job?: string;
+  status?: FailedMessageDocument['status'];
+  since?: Date;
+  until?: Date;
+  /** Records older than this one: the `next` of the previous page. */
+  before?: ObjectId;
+  /** @default 50 */
+  limit?: number;
+}
+
+/**
+ * The `_id` bounds of a page: a record's `_id` is made the moment it is recorded (with
+ * `failedAt`), so the time range is an `_id` range too, which the patched FerretDB reads in
+ * index order and stops at `limit` (docs/data-model.md); `failedAt` keeps it exact to the ms.
+ */
+function idRange(query: Pick<FailedMessagePageQuery, 'since' | 'until' | 'before'>): { $gte?: ObjectId; $lt?: ObjectId } {
+  const range: { $gte?: ObjectId; $lt?: ObjectId } = {};
+  if (query.since) range.$gte = ObjectId.createFromTime(Math.max(0, Math.floor(query.since.getTime() / 1000)));
+  const untilId = query.until ? ObjectId.createFromTime(Math.floor(query.until.getTime() / 1000) + 1) : undefined;
+  const upper = [untilId, query.before].filter((id): id is ObjectId => id !== undefined).sort((a, b) => a.toHexString().localeCompare(b.toHexString()))[0];
+  if (upper) range.$lt = upper;
+  return range;
+}
+
+export function pageFilter(query: FailedMessagePageQuery): Filter<FailedMessageDocument> {
+  const filter: Filter<FailedMessageDocument> = {};
+  const range = idRange(query);
+  // Always an ObjectId-bounded `_id`: that is what makes the sorted find stream from the index.
+  filter._id = { $gt: new ObjectId('000000000000000000000000'), ...range, ...(query.ids ? { $in: [...query.ids] } : {}) };
+  if (query.steps && query.steps.length === 1) filter.step = query.steps[0];
+  else if (query.steps && query.steps.length > 1) filter.step = { $in: [...query.steps] };
+  if (query.errorType) filter.errorType = query.errorType;
+  if (query.job) filter['envelope.summary.job'] = query.job;
+  if (query.status) filter.status = query.status;
+  if (query.since || query.until) {
+    filter.failedAt = { ...(query.since ? { $gte: query.since } : {}), ...(query.until ? { $lte: query.until } : {}) };
+  }
+  return filter;
+}
+
 export function createFailedMessageRepository(db: Db) {
   const records = db.collection<FailedMessageDocument>(FAILED_MESSAGE_COLLECTION);
 
@@ -106,6 +153,36 @@ export function createFailedMessageRepository(db: Db) {
         replay.workflowId === workflowId && replay.outcome === undefined ? { ...replay, outcome, ...(error ? { error } : {}) } : replay,
       );
       await records.updateOne({ _id: id }, { $set: { replays, status: outcome === 'published' ? 'replayed' : 'failed' } });
+    },
+
+    /**
+     * Newest first, by `_id` (never skip or count): the page and the cursor of the next one,
+     * null at the end.
+     */
+    async page(query: FailedMessagePageQuery): Promise<{ records: FailedMessageDocument[]; next: string | null }> {
+      const limit = query.limit ?? 50;
+      const found = await records
+        .find(pageFilter(query))
+        .sort({ _id: -1 })
+        .limit(limit + 1)
+        .toArray();
+      const page = found.slice(0, limit);
+      return { records: page, next: found.length > limit ? (page.at(-1)?._id.toHexString() ?? null) : null };
+    },
+
+    /** How many match, counting at most `cap` (reads ids only, in `_id` order): `atLeast` when there are more. */
+    async countUpTo(query: Omit<FailedMessagePageQuery, 'before' | 'limit'>, cap: number): Promise<{ count: number; atLeast: boolean }> {
+      const ids = await records
+        .find(pageFilter(query), { projection: { _id: 1 } })
+        .sort({ _id: -1 })
+        .limit(cap + 1)
+        .toArray();
+      return { count: Math.min(ids.length, cap), atLeast: ids.length > cap };
+    },
+
+    /** Every record of one message workflow id (a crawler task's `msg-<task id>`), newest first. */
+    byWorkflowId(workflowId: string, limit = 50): Promise<FailedMessageDocument[]> {
+      return records.find({ workflowId }).sort({ _id: -1 }).limit(limit).toArray();
     },
 
     countSince(since: Date): Promise<number> {

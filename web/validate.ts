@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import { HttpProblem } from './errors';
+
+/**
+ * Parses a request part (query, body, params) with a zod schema; a 400 names each field that
+ * is wrong and why (`step: Invalid option: expected one of "fetch"|"tag"…`).
+ */
+export function parseRequest<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 'body' | 'params'): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : where}: ${issue.message}`);
+  throw new HttpProblem(400, 'bad_request', problems.join('; '));
+}
