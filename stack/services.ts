@@ -29,6 +29,11 @@ export interface StackService {
   start(): number;
   /** True once the service really answers requests, not merely listens. */
   ready(): Promise<boolean>;
+  /**
+   * True while a running service still does its work, for the supervisor's probe.
+   * @default `ready()`
+   */
+  healthy?(): Promise<boolean>;
   /** One-off setup once ready (namespaces, retention); must be idempotent. */
   afterReady?(): Promise<void>;
   startTimeoutMs: number;
@@ -128,6 +133,12 @@ function temporal(paths: StackPaths): StackService {
       if (!(await portOpen(HOST, 7233))) return false;
       const output = await cli(['operator', 'cluster', 'health']);
       return output.includes('SERVING');
+    },
+    async healthy() {
+      // Reads the namespace from the server's database: the dev server can answer "SERVING"
+      // while every query of its SQLite connection fails with "interrupted (9)" (NOTES.md).
+      const output = await cli(['operator', 'namespace', 'describe', '--namespace', 'default', '--command-timeout', '5s', '--output', 'json']);
+      return output.includes('"name": "default"');
     },
     async afterReady() {
       // The 24 h default would let a re-delivered Kafka record start a second run a day later.

@@ -155,6 +155,11 @@ function supervise(
       logFile: logFile(paths, service.name),
       isRunning: () => runningPid(paths, service.name) !== undefined,
       restart: () => up([service]),
+      isResponsive: () => (service.healthy ?? service.ready).call(service),
+      kill: () => {
+        const pid = runningPid(paths, service.name);
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      },
     })),
   });
 }

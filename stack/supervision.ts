@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AlertKind, type NewAlert } from '../domain/alerts/alert-repository';
 import type { Logger } from '../domain/logging/logger';
 import type { ServiceSupervisionRecord, SupervisionStateStore } from './supervision-state';
@@ -9,6 +10,14 @@ export interface SupervisedService {
   isRunning(): boolean;
   /** Starts it again and resolves once it answers; rejects when it did not come up. */
   restart(): Promise<void>;
+  /**
+   * Does the running service still do its work? A process can be alive and useless: the
+   * Temporal dev server's SQLite driver, once interrupted, can fail every query until the
+   * process restarts (docs/operations.md). @default not probed: alive counts as working
+   */
+  isResponsive?(): Promise<boolean>;
+  /** Kills the process (SIGKILL), so a service that stopped answering can be started again. */
+  kill?(): void;
   /** Where it logs, for the messages a person reads. @default none */
   logFile?: string;
 }
@@ -39,6 +48,10 @@ export interface ServiceSupervisorOptions {
   maxDeaths?: number;
   /** @default 600_000 (10 minutes) */
   windowMs?: number;
+  /** How often a running service's `isResponsive` probe runs. @default 10_000 */
+  probeIntervalMs?: number;
+  /** A service whose probe has failed for this long is killed and counts as a death. @default 60_000 */
+  unresponsiveAfterMs?: number;
 }
 
 export interface ServiceSupervisor {
@@ -63,6 +76,8 @@ export function superviseServices(options: ServiceSupervisorOptions): ServiceSup
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const maxDeaths = options.maxDeaths ?? 5;
   const windowMs = options.windowMs ?? 600_000;
+  const probeIntervalMs = options.probeIntervalMs ?? 10_000;
+  const unresponsiveAfterMs = options.unresponsiveAfterMs ?? 60_000;
   let stopped = false;
   const timers = new Set<NodeJS.Timeout>();
   const restarts = new Set<Promise<void>>();
@@ -94,8 +109,10 @@ export function superviseServices(options: ServiceSupervisorOptions): ServiceSup
   const watch = (service: SupervisedService) => {
     let phase: Phase = 'running';
     let deaths: number[] = [];
+    /** Since when the running service's probe has failed without a break. */
+    let unresponsiveSince: number | undefined;
 
-    const died = (detail: Record<string, unknown>) => {
+    const died = (detail: Record<string, unknown>, what = 'died') => {
       const now = Date.now();
       deaths = [...deaths.filter((at) => now - at < windowMs), now];
       if (deaths.length >= maxDeaths) {
@@ -112,7 +129,7 @@ export function superviseServices(options: ServiceSupervisorOptions): ServiceSup
       }
       phase = 'restarting';
       const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (deaths.length - 1));
-      logger.error({ service: service.name, restartInMs: delayMs, deathsInWindow: deaths.length, logFile: service.logFile, ...detail }, `${service.name} died; restarting it`);
+      logger.error({ service: service.name, restartInMs: delayMs, deathsInWindow: deaths.length, logFile: service.logFile, ...detail }, `${service.name} ${what}; restarting it`);
       record(service, phase, deaths);
       later(delayMs, restart);
     };
@@ -121,6 +138,7 @@ export function superviseServices(options: ServiceSupervisorOptions): ServiceSup
       const attempt = service.restart().then(
         () => {
           phase = 'running';
+          unresponsiveSince = undefined;
           logger.info({ service: service.name, deathsInWindow: deaths.length }, `${service.name} restarted`);
           record(service, phase, deaths);
           later(checkIntervalMs, check);
@@ -132,6 +150,8 @@ export function superviseServices(options: ServiceSupervisorOptions): ServiceSup
     };
 
     const check = () => {
+      // The probe found it wedged and a restart is under way; the restart resumes the checks.
+      if (phase === 'restarting') return;
       const running = service.isRunning();
       if (phase === 'given-up') {
         if (running) {
@@ -147,7 +167,35 @@ export function superviseServices(options: ServiceSupervisorOptions): ServiceSup
       else died({});
     };
 
+    // Alive is not enough: probe what the service does, and replace one that stopped doing it.
+    const probe = async (isResponsive: () => Promise<boolean>) => {
+      const next = () => later(probeIntervalMs, () => void probe(isResponsive));
+      if (phase !== 'running' || !service.isRunning()) return next();
+      // A probe that hangs is an answer too: no answer within one interval counts as none.
+      const responsive = await Promise.race([isResponsive().catch(() => false), sleep(probeIntervalMs, false, { ref: false })]);
+      if (stopped || phase !== 'running') return next();
+      const now = Date.now();
+      if (responsive) {
+        if (unresponsiveSince !== undefined) logger.info({ service: service.name }, `${service.name} answers again`);
+        unresponsiveSince = undefined;
+      } else if (unresponsiveSince === undefined) {
+        unresponsiveSince = now;
+        logger.warn(
+          { service: service.name, killAfterSeconds: Math.round(unresponsiveAfterMs / 1000), logFile: service.logFile },
+          `${service.name} runs but does not answer its probe; it is restarted if it still does not in ${Math.round(unresponsiveAfterMs / 1000)} s`,
+        );
+      } else if (now - unresponsiveSince >= unresponsiveAfterMs) {
+        const silentForSeconds = Math.round((now - unresponsiveSince) / 1000);
+        unresponsiveSince = undefined;
+        service.kill?.();
+        died({ unresponsiveForSeconds: silentForSeconds }, `did not answer its probe for ${silentForSeconds} s; killed it`);
+      }
+      next();
+    };
+
     later(checkIntervalMs, check);
+    const { isResponsive } = service;
+    if (isResponsive) later(probeIntervalMs, () => void probe(isResponsive.bind(service)));
   };
 
   for (const service of options.services) watch(service);

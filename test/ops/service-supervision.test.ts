@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -68,7 +68,7 @@ describe('the stack service supervisor (against throw-away processes)', () => {
 
   after(async () => {
     await Promise.all(supervisors.map((supervisor) => supervisor.stop()));
-    for (const name of ['steady', 'flaky']) {
+    for (const name of ['steady', 'flaky', 'wedged']) {
       const pid = runningPid(paths, name);
       if (pid !== undefined) process.kill(pid, 'SIGKILL');
     }
@@ -144,4 +144,57 @@ describe('the stack service supervisor (against throw-away processes)', () => {
     await eventually('the supervisor takes it back', () => state.read().flaky === undefined);
     assert.ok(lines.some((line) => line.service === 'flaky' && line.msg === 'flaky runs again; supervising it again'));
   });
+
+  it('replaces a service that runs but stopped answering its probe (SIGSTOP), and leaves a slow one that recovers', async () => {
+    const { logger, lines } = capturedLogger();
+    const wedged = throwAwayService(paths, 'wedged', () => LIVES);
+    const first = wedged.start();
+    // The probe asks the process itself: a stopped process cannot answer, like a server whose
+    // database connection stays interrupted while its pid lives on.
+    let answers = true;
+    const service: SupervisedService = {
+      ...wedged.service,
+      isResponsive: async () => {
+        const pid = runningPid(paths, 'wedged');
+        return answers && pid !== undefined && processState(pid) !== 'T';
+      },
+      kill: () => {
+        const pid = runningPid(paths, 'wedged');
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      },
+    };
+    const state = createSupervisionState(paths);
+    supervisors.push(superviseServices({ services: [service], logger, state, checkIntervalMs: 100, initialBackoffMs: 100, probeIntervalMs: 100, unresponsiveAfterMs: 1_000 }));
+
+    // A probe that fails for less than the limit is waited out, not punished.
+    answers = false;
+    await eventually('the first failed probe is logged', () => lines.some((line) => line.service === 'wedged' && line.level === 40 && /does not answer its probe/.test(line.msg)));
+    answers = true;
+    await eventually('it answers again', () => lines.some((line) => line.service === 'wedged' && line.msg === 'wedged answers again'));
+    assert.equal(wedged.restarts(), 0);
+    assert.equal(runningPid(paths, 'wedged'), first);
+
+    process.kill(first, 'SIGSTOP');
+    const second = await eventually('a new process replaces the stopped one', () => {
+      const pid = runningPid(paths, 'wedged');
+      return pid !== undefined && pid !== first ? pid : undefined;
+    });
+    assert.ok(!isAlive(first), 'the wedged process was killed, not left beside the new one');
+    assert.equal(wedged.restarts(), 1);
+    const killed = lines.find((line) => line.service === 'wedged' && line.level === 50 && /wedged did not answer its probe for \d+ s; killed it; restarting it/.test(line.msg));
+    assert.ok(killed, lines.map((line) => line.msg).join('\n'));
+    assert.ok(Number(killed.unresponsiveForSeconds) >= 1);
+    assert.equal(state.read().wedged?.deaths.length, 1, 'it counts as a death, so one that keeps wedging is given up on');
+    await eventually('the restart is logged', () => lines.some((line) => line.service === 'wedged' && line.msg === 'wedged restarted'));
+    assert.ok(isAlive(second));
+  });
 });
+
+/** The state letter of a process (`T` when stopped), from /proc. */
+function processState(pid: number): string | undefined {
+  try {
+    return /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
