@@ -30,8 +30,10 @@ import { createTaskFeedRepository } from '../domain/generators/task-feed';
 import { createLogger } from '../domain/logging/logger';
 import { ensureIndexes } from '../domain/mongo/indexes';
 import { createPayloadStore, PAYLOAD_COLLECTION } from '../domain/payloads/payload-store';
+import { createFailedMessageRepository, FAILED_MESSAGE_COLLECTION } from '../domain/pipeline/failed-messages';
 import { Collection } from '../domain/store/collections';
-import { CrawlerTaskStatus, TaskSource } from '../domain/store/crawler-tasks';
+import { crawlerTaskId, CrawlerTaskStatus, TaskSource } from '../domain/store/crawler-tasks';
+import { LogSource } from '../domain/store/ingest-logs';
 import { createStore, type Store } from '../domain/store/store';
 import { uriHash } from '../domain/uris/hash';
 import { stackPaths } from '../stack/paths';
@@ -64,6 +66,8 @@ interface Server {
   /** Kept for lookups: a sample of what was loaded. */
   taskIds: ObjectId[];
   payloadRefs: string[];
+  /** The jobs error-log entries belong to (the bench job first). */
+  logJobs: ObjectId[];
   loaded: number;
   reps: number;
 }
@@ -89,7 +93,8 @@ async function startServer(name: Server['name'], binary: string, port: number, r
   await ensureIndexes(db);
   const store = createStore(db);
   const job = await store.jobs.create({ name: 'bench' });
-  return { name, port, process: child, dataDir, client, db, store, jobId: job.id, taskIds: [], payloadRefs: [], loaded: 0, reps };
+  const logJobs = [job.id, ...Array.from({ length: LOG_JOBS - 1 }, () => new ObjectId())];
+  return { name, port, process: child, dataDir, client, db, store, jobId: job.id, taskIds: [], payloadRefs: [], logJobs, loaded: 0, reps };
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -99,31 +104,51 @@ async function stopServer(server: Server): Promise<void> {
   await rm(server.dataDir, { recursive: true, force: true });
 }
 
-/** Grows the data to `size` tasks (and as many sources, sent markers and payloads). */
+/** Time-ordered ObjectId of a moment in the past (what `new ObjectId()` gave then). */
+function objectIdAt(time: number): ObjectId {
+  const bytes = randomBytes(12);
+  bytes.writeUInt32BE(Math.floor(time / 1000), 0);
+  return new ObjectId(bytes);
+}
+
+const STEPS = ['fetch', 'tag', 'publish', 'bridge'] as const;
+/** Error-log entries are spread over this many jobs (the bench job is one of them). */
+const LOG_JOBS = 10;
+const DAY_MS = 86_400_000;
+
+/**
+ * Grows the data to `size` tasks and as many of each of: sources, sent feed markers, payloads,
+ * error-log entries and failure records (the last two spread over the past 30 days).
+ */
 async function loadTo(server: Server, size: number): Promise<number> {
   const started = Date.now();
   const tasks = server.db.collection(Collection.CrawlerTask);
   const sources = server.db.collection(Collection.CrawlerTaskSource);
   const markers = server.db.collection(TASK_FEED_COLLECTION);
   const payloads = server.db.collection<{ _id: string; data: Binary; bytes: number; createdAt: Date }>(PAYLOAD_COLLECTION);
+  const errors = server.db.collection(Collection.ErrorLog);
+  const failures = server.db.collection(FAILED_MESSAGE_COLLECTION);
+  const counts = server.db.collection<{ _id: ObjectId }>(Collection.CrawlerTaskCount);
   while (server.loaded < size) {
     const count = Math.min(LOAD_BATCH, size - server.loaded);
     const now = new Date();
+    const job = server.jobId;
     const batch = Array.from({ length: count }, (_, index) => {
       const n = server.loaded + index;
-      // Task ids are hashes (crawlerTaskId): spread over the whole id space, as here.
-      const id = new ObjectId(randomBytes(12));
       const uri = `https://bench.example/${n}`;
-      return { id, uri, n };
+      const hash = uriHash(uri);
+      // The store's own task id: a later insertNew of this URI is a duplicate.
+      return { id: crawlerTaskId(job, hash), uri, hash, n };
     });
-    const job = server.jobId;
+    // Failures and errors of the past 30 days, oldest first within the batch.
+    const past = batch.map(() => now.getTime() - Math.floor(Math.random() * 30 * DAY_MS)).sort((a, b) => a - b);
     await Promise.all([
       tasks.insertMany(
         batch.map(({ id, uri }) => ({ _id: id, job, task_generator: null, uri, cookie: null, args: null, status: CrawlerTaskStatus.Analysed, store: null, add_datetime: now })),
         { ordered: false },
       ),
       sources.insertMany(
-        batch.map(({ id, uri, n }) => ({ _id: id, job, uri_hash: uriHash(uri), uri_original: uri, rules_version: 2, source: TaskSource.File, ingest: null, task_generator: null, line: n + 1, add_datetime: now })),
+        batch.map(({ id, uri, hash, n }) => ({ _id: id, job, uri_hash: hash, uri_original: uri, rules_version: 2, source: TaskSource.File, ingest: null, task_generator: null, line: n + 1, add_datetime: now })),
         { ordered: false },
       ),
       markers.insertMany(
@@ -134,7 +159,24 @@ async function loadTo(server: Server, size: number): Promise<number> {
         batch.map(({ n }) => ({ _id: createHash('sha256').update(`payload ${n}`).digest('hex'), data: new Binary(randomBytes(200)), bytes: 200, createdAt: now })),
         { ordered: false },
       ),
+      errors.insertMany(
+        batch.map(({ uri, n }, index) => ({
+          _id: objectIdAt(past[index]!), job: n % LOG_JOBS === 0 ? job : server.logJobs[n % LOG_JOBS]!, job_name: 'bench', source: LogSource.File, ingest: null,
+          task_generator: null, line: n + 1, input: uri, input_length: uri.length, reason_code: 'duplicate', reason: 'duplicate', duplicate_of: null,
+          workflow_id: null, add_datetime: new Date(past[index]!),
+        })),
+        { ordered: false },
+      ),
+      failures.insertMany(
+        batch.map(({ id, uri, n }, index) => ({
+          _id: objectIdAt(past[index]!), workflowId: `msg-${id.toHexString()}`, step: STEPS[n % STEPS.length]!, errorType: 'FetchFailed',
+          error: `fetch ${uri}: 503`, status: 'failed', failedAt: new Date(past[index]!), replays: [],
+        })),
+        { ordered: false },
+      ),
     ]);
+    // What the store counts as tasks are stored (crawler_task_count).
+    await counts.updateOne({ _id: job }, { $inc: { [`s${CrawlerTaskStatus.Analysed}`]: count } }, { upsert: true });
     for (const { id, n } of batch) {
       // A uniform sample of ids to look up, at most 10,000.
       if (server.taskIds.length < 10_000) server.taskIds.push(id);
@@ -200,6 +242,32 @@ async function measure(server: Server, size: number, results: Results): Promise<
   const jobList = async () => Promise.all((await server.store.jobs.list()).map((job) => server.store.tasks.countByStatus(job.id)));
   await jobList();
   record('web view: job list with counts', await time(reps, jobList));
+
+  // Ingest: 1,000 URIs of which 500 are stored already (refused by _id: the duplicate check).
+  record('ingest: 1,000 URIs, 500 duplicates', await time(Math.max(1, Math.min(reps, 5)), async () => {
+    const uris = [
+      ...Array.from({ length: 500 }, () => `https://bench.example/${Math.floor(Math.random() * server.loaded)}`),
+      ...Array.from({ length: 500 }, (_, index) => `https://bench.example/ingest/${randomBytes(8).toString('hex')}/${index}`),
+    ];
+    const outcomes = await server.store.tasks.insertNew(
+      { job: server.jobId, source: TaskSource.File, rulesVersion: 2 },
+      uris.map((uri, index) => ({ uri, uriHash: uriHash(uri), original: uri, line: index + 1 })),
+    );
+    if (outcomes.filter((outcome) => outcome.kind === 'duplicate').length < 490) throw new Error('ingest: duplicates were not refused');
+  }));
+
+  const failures = createFailedMessageRepository(server.db);
+  const sampleFailure = (await failures.find({ limit: 1 }))[0]!;
+  record('failure record by id', await time(reps, async () => {
+    if (!(await failures.findById(sampleFailure._id.toHexString()))) throw new Error('failure record missing');
+  }));
+  record('web view: failures, newest 50', await time(reps, () => failures.find({ limit: 50 })));
+  record('web view: failures of one step, last hour', await time(reps, () => failures.find({ step: 'tag', since: new Date(Date.now() - 3_600_000), limit: 50 })));
+  record('web view: error log of a job, newest 50', await time(reps, () => server.store.logs.listErrors({ job: server.jobId, limit: 50 })));
+  // Not shaped (yet): a job's tasks newest first sort by add_datetime, which FerretDB sorts in memory.
+  record('web view: tasks of a job, newest 50', await time(Math.max(1, Math.min(reps, 3)), () => server.store.tasks.list({ job: server.jobId, limit: 50 })));
+  // Grows with the failures of the day (1/30 of those loaded here), by design: not a flat query.
+  record('status: failures in the last day (count)', await time(Math.max(1, Math.min(reps, 3)), () => failures.countSince(new Date(Date.now() - DAY_MS))));
 }
 
 async function main(): Promise<void> {

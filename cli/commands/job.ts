@@ -77,6 +77,23 @@ export function registerJobCommand(program: Command): void {
       }),
     );
 
+  job
+    .command('recount <name>')
+    .description("count a job's tasks per status again (reads all its tasks) and keep the counts: for tasks written by other tools, or a count left off by a crash")
+    .action((name: string) =>
+      withStore(async ({ store }) => {
+        const found = await store.jobs.findByName(name);
+        if (!found) throw new UsageError(`no job named ${JSON.stringify(name)}`);
+        const before = await store.tasks.countByStatus(found.id);
+        const counts = await store.tasks.recountByStatus(found.id);
+        const changed = Object.values(CrawlerTaskStatus).filter((status) => before[status] !== counts[status]);
+        const tasks = Object.values(CrawlerTaskStatus)
+          .map((status) => `${CRAWLER_TASK_STATUS_NAMES[status]} ${counts[status]}${before[status] !== counts[status] ? ` (was ${before[status]})` : ''}`)
+          .join(', ');
+        process.stdout.write(`job "${found.name}": ${tasks}${changed.length === 0 ? ' (unchanged)' : ''}\n`);
+      }),
+    );
+
   for (const [command, status, verb] of [
     ['disable', JobStatus.Off, 'disabled'],
     ['enable', JobStatus.On, 'enabled'],

@@ -1,6 +1,7 @@
 import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
 import type { FailureStep, Outcome } from '../../common/pipeline';
 import type { MessageEnvelope } from '../../common/messages';
+import { newestFirst, objectIdFrom } from '../store/newest-first';
 
 /**
  * Failed messages, kept so a person can see what failed and replay it. One record per
@@ -129,12 +130,22 @@ export function createFailedMessageRepository(db: Db) {
       return insertedId;
     },
 
+    /**
+     * Newest first. A record's `_id` is made as it is written, just before its `failedAt`: the
+     * `_id` order is the failure order (to the second across processes), and the time bounds are
+     * also `_id` bounds, so MongoDB and the stack's patched FerretDB read only the records
+     * returned (and those newer that the other conditions skip) — not all of them.
+     */
     find(query: FailedMessageQuery): Promise<FailedMessageDocument[]> {
-      return records
-        .find(filterFor(query))
-        .sort({ failedAt: -1 })
-        .limit(query.limit ?? 100)
-        .toArray();
+      const limit = query.limit ?? 100;
+      if (query.ids) return records.find(filterFor(query)).sort({ failedAt: -1 }).limit(limit).toArray();
+      return newestFirst(records, {
+        filter: filterFor(query),
+        limit,
+        // _id is made before failedAt, up to a second earlier in its seconds.
+        ...(query.since ? { since: new Date(query.since.getTime() - 1000) } : {}),
+        ...(query.until ? { until: query.until } : {}),
+      });
     },
 
     findById(id: string): Promise<FailedMessageDocument | null> {
@@ -186,7 +197,8 @@ export function createFailedMessageRepository(db: Db) {
     },
 
     countSince(since: Date): Promise<number> {
-      return records.countDocuments({ failedAt: { $gte: since } });
+      // The _id bound makes it a range of the _id index: the cost is the failures since, not all.
+      return records.countDocuments({ _id: { $gte: objectIdFrom(new Date(since.getTime() - 1000)) }, failedAt: { $gte: since } });
     },
   };
 }

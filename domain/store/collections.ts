@@ -26,5 +26,7 @@ export const Collection = {
   FailureLog: 'failure_log',
   /** New tasks waiting for the feeder, in the order they were stored (domain/store/task-queue.ts). */
   CrawlerTaskQueue: 'crawler_task_queue',
+  /** Each job's tasks per status, kept as they change (domain/store/task-counts.ts). */
+  CrawlerTaskCount: 'crawler_task_count',
 } as const;
 export type Collection = (typeof Collection)[keyof typeof Collection];

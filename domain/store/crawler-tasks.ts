@@ -3,6 +3,7 @@ import { ObjectId, type Collection as MongoCollection, type Db, type Filter, typ
 import { insertManyUnordered, type BulkInsertOutcome } from './bulk';
 import { Collection } from './collections';
 import type { SentTaskIds } from './sent-task-ids';
+import { createTaskCountRepository } from './task-counts';
 import { enqueueTasks } from './task-queue';
 
 /** The seed's `CrawlerTask.STATUS_*`. */
@@ -165,6 +166,7 @@ export interface TaskListQuery {
 export function createCrawlerTaskRepository(db: Db) {
   const tasks = db.collection<CrawlerTaskDocument>(Collection.CrawlerTask);
   const sources = db.collection<CrawlerTaskSourceDocument>(Collection.CrawlerTaskSource);
+  const counts = createTaskCountRepository(db);
 
   return {
     /**
@@ -201,6 +203,7 @@ export function createCrawlerTaskRepository(db: Db) {
         add_datetime: now,
       }));
       const written = await insertSplitBySent(tasks, documents, context.sent);
+      await counts.added(context.job, CrawlerTaskStatus.New, written.inserted.size);
 
       for (const [position, reason] of written.failed) outcomes[candidates[position]!] = { kind: 'failed', reason };
       for (const position of written.inserted) {
@@ -267,11 +270,22 @@ export function createCrawlerTaskRepository(db: Db) {
       return documents.map(toTask);
     },
 
-    /** Tasks per status in one job (every status present, zero when none). */
+    /**
+     * Tasks per status in one job (every status present, zero when none): the counts kept in
+     * `crawler_task_count` (domain/store/task-counts.ts), one `_id` read however many tasks.
+     */
     async countByStatus(job: ObjectId): Promise<Record<CrawlerTaskStatus, number>> {
-      const statuses = Object.values(CrawlerTaskStatus);
-      const counts = await Promise.all(statuses.map((status) => tasks.countDocuments({ job, status })));
-      return Object.fromEntries(statuses.map((status, index) => [status, counts[index] ?? 0])) as Record<CrawlerTaskStatus, number>;
+      return (await counts.ofJobs([job])).get(job.toHexString())!;
+    },
+
+    /** {@link countByStatus} of several jobs in one read, by job id (hex). */
+    countByStatusOfJobs(jobs: readonly ObjectId[]): Promise<Map<string, Record<CrawlerTaskStatus, number>>> {
+      return counts.ofJobs(jobs);
+    },
+
+    /** Counts a job's tasks again (reads them all) and keeps the result: repairs drifted counts. */
+    recountByStatus(job: ObjectId): Promise<Record<CrawlerTaskStatus, number>> {
+      return counts.recount(job);
     },
 
     /** Sources of an ingest's accepted lines, in line order, after line `afterLine`. */
@@ -279,9 +293,17 @@ export function createCrawlerTaskRepository(db: Db) {
       return sources.find({ ingest, line: { $gt: afterLine } }).sort({ line: 1 }).limit(limit).toArray();
     },
 
+    /** Sets a task's status (one `_id` update that returns the old status) and moves its job's count. */
     async setStatus(id: ObjectId, status: CrawlerTaskStatus, fields: { store?: string | null } = {}): Promise<boolean> {
-      const result = await tasks.updateOne({ _id: id }, { $set: { status, ...fields } });
-      return result.matchedCount === 1;
+      const before = await tasks.findOneAndUpdate(
+        { _id: id },
+        { $set: { status, ...fields } },
+        // No projection: FerretDB 1.24 refuses one on findAndModify (NotImplemented).
+        { returnDocument: 'before' },
+      );
+      if (!before) return false;
+      await counts.moved(before.job, before.status, status);
+      return true;
     },
   };
 }

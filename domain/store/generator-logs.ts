@@ -1,5 +1,6 @@
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
+import { newestFirst } from './newest-first';
 import { findCompanions } from './companions';
 import { seedRunLogFields, type RunLogMeasures, type RunLogStatus } from './seed-fields';
 
@@ -96,11 +97,8 @@ export function createGeneratorLogRepository(db: Db) {
       const filter: Partial<Pick<GeneratorLogDocument, 'task_generator' | 'job'>> = {};
       if (query.generator) filter.task_generator = query.generator;
       if (query.job) filter.job = query.job;
-      const documents = await logs
-        .find(filter)
-        .sort({ add_datetime: -1, _id: -1 })
-        .limit(Math.min(Math.max(query.limit ?? 50, 1), 500))
-        .toArray();
+      // A run's log gets a fresh ObjectId as it is written: newest first is `_id` order.
+      const documents = await newestFirst(logs, { filter, limit: Math.min(Math.max(query.limit ?? 50, 1), 500) });
       const byId = await findCompanions(details, documents.map((document) => document._id));
       return documents.map((document) => toRun(document, byId.get(document._id.toHexString())));
     },

@@ -1,6 +1,7 @@
 import { ObjectId, type Collection as MongoCollection, type Db, type Filter, type IndexDescription } from 'mongodb';
 import { insertManyUnordered } from './bulk';
 import { Collection } from './collections';
+import { newestFirst } from './newest-first';
 
 /**
  * The seed's 错误日志 (error log: invalid and duplicate input, continued past) and 失败日志
@@ -163,5 +164,6 @@ async function find<T extends LogEntryBase>(collection: MongoCollection<T>, quer
   }
   if (query.job) filter.job = query.job;
   if (query.generator) filter.task_generator = query.generator;
-  return (await collection.find(filter as Filter<T>).sort({ add_datetime: -1, _id: -1 }).limit(limit).toArray()) as T[];
+  // Entries get a fresh ObjectId as they are written: newest first is `_id` order (see newestFirst).
+  return (await newestFirst(collection, { filter: filter as Filter<T>, limit })) as T[];
 }

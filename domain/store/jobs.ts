@@ -1,6 +1,7 @@
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
 import { findCompanions } from './companions';
+import { createTaskCountRepository } from './task-counts';
 import { checkMaxLength, DuplicateRecordError, isDuplicateKeyError, RecordValidationError } from './errors';
 
 /** The seed's `Job.STATUS_*`: 1 启用 (on), 2 下线 (off). */
@@ -87,6 +88,7 @@ export const JOB_INDEXES: Record<string, IndexDescription[]> = {
 export function createJobRepository(db: Db) {
   const jobs = db.collection<JobDocument>(Collection.Job);
   const settings = db.collection<JobSettingsDocument>(Collection.JobSettings);
+  const taskCounts = createTaskCountRepository(db);
 
   async function withSettings(documents: JobDocument[]): Promise<Job[]> {
     const byId = await findCompanions(settings, documents.map((job) => job._id));
@@ -121,6 +123,8 @@ export function createJobRepository(db: Db) {
         if (isDuplicateKeyError(error)) throw new DuplicateRecordError(Collection.Job, `a job named ${JSON.stringify(name)}`);
         throw error;
       }
+      // Counts from zero; if this write is lost, the first read counts the (few) tasks instead.
+      await taskCounts.createFor(document._id).catch(() => undefined);
       return toJob(document, toSettingsDocument(document._id, uriRules, now));
     },
 

@@ -1,5 +1,6 @@
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
+import { newestFirst } from './newest-first';
 import { findCompanions } from './companions';
 import { seedRunLogFields, type RunLogMeasures, type RunLogStatus } from './seed-fields';
 
@@ -95,7 +96,8 @@ export function createUriLogRepository(db: Db) {
         const filter: Partial<Pick<UriLogDocument, 'job' | 'status'>> = {};
         if (query.job) filter.job = query.job;
         if (query.status !== undefined) filter.status = query.status;
-        documents = await logs.find(filter).sort({ add_datetime: -1, _id: -1 }).limit(limit).toArray();
+        // A fetch's log gets a fresh ObjectId as it is written: newest first is `_id` order.
+        documents = await newestFirst(logs, { filter, limit });
         byId = await findCompanions(details, documents.map((document) => document._id));
       }
       return documents.map((document) => {
