@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { ErrorType } from '../common/error-types';
 import type { PublishRequest, PublishResult } from '../common/pipeline';
+import { isKafkaUnreachable } from '../domain/kafka/kafka-errors';
 import type { TaggedProducer } from '../domain/kafka/tagged-producer';
 import type { PayloadStore } from '../domain/payloads/payload-store';
 import { metrics } from '../domain/metrics/metrics';
@@ -46,17 +48,21 @@ export function createPublishActivities(deps: PublishActivityDeps) {
       );
       // A crawler task's steps first ("tagged"): written or reported, they never stop the publish.
       const lost = await Promise.all(requests.map((request) => (request.taskProgress?.length ? deps.taskProgress.write(request.taskProgress) : [])));
-      const positions = await deps.producer.send(
-        built.map(({ request, output }) => ({
-          key: request.envelope.summary.messageId ?? request.workflowId,
-          value: output.value,
-          headers: {
-            'crawlflow-workflow-id': request.workflowId,
-            'crawlflow-tagger-version': request.tagging.taggerVersion,
-            'crawlflow-rules-version': request.tagging.rulesVersion,
-          },
-        })),
-      );
+      const positions = await deps.producer
+        .send(
+          built.map(({ request, output }) => ({
+            key: request.envelope.summary.messageId ?? request.workflowId,
+            value: output.value,
+            headers: {
+              'crawlflow-workflow-id': request.workflowId,
+              'crawlflow-tagger-version': request.tagging.taggerVersion,
+              'crawlflow-rules-version': request.tagging.rulesVersion,
+            },
+          })),
+        )
+        .catch((error: unknown) => {
+          throw isKafkaUnreachable(error) ? kafkaAway(error as Error) : error;
+        });
       metrics.messagesPublished.inc(built.length);
       return built.map(({ output }, index) => ({
         topic: deps.topic,
@@ -71,3 +77,13 @@ export function createPublishActivities(deps: PublishActivityDeps) {
 }
 
 export type PublishActivities = ReturnType<typeof createPublishActivities>;
+
+/**
+ * Kafka unreachable: retried like any failure, but benign, so the worker logs each attempt at
+ * debug instead of a warning with kafkajs's stack — the outage is reported once, by the io
+ * worker's readiness watch, and a publish that stays failing is recorded and alerted by the
+ * workflow. The type stays the kafkajs error's name, so the failure record reads the same.
+ */
+function kafkaAway(error: Error): ApplicationFailure {
+  return ApplicationFailure.create({ message: error.message, type: error.name, category: ApplicationFailureCategory.BENIGN, cause: error });
+}

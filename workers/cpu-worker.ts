@@ -3,6 +3,7 @@ import { createSelfCheckActivities } from '../activities/self-check';
 import { createTagActivities } from '../activities/tag';
 import { QueueKind } from '../common/task-queues';
 import { metrics, observeGauge } from '../domain/metrics/metrics';
+import { mongoReadiness } from '../domain/metrics/readiness';
 import { connectMongo } from '../domain/mongo/client';
 import { createPayloadStore } from '../domain/payloads/payload-store';
 import { createTaggingEngine } from '../domain/tagging';
@@ -44,7 +45,7 @@ export async function createCpuWorker(context: WorkerContext): Promise<RunnableW
       },
       maxConcurrentActivityTaskExecutions: config.tagging.threads + 1,
     });
-    return { queue: taskQueue, run: () => worker.run(), shutdown: () => worker.shutdown(), close };
+    return { queue: taskQueue, readiness: [mongoReadiness(mongo.db)], run: () => worker.run(), shutdown: () => worker.shutdown(), close };
   } catch (error) {
     await close();
     throw error;

@@ -12,6 +12,7 @@ import { createKafka } from '../domain/kafka/kafka';
 import { createTaggedProducer } from '../domain/kafka/tagged-producer';
 import { createMailer } from '../domain/mail/mailer';
 import { observeGauge, metrics } from '../domain/metrics/metrics';
+import { mongoReadiness } from '../domain/metrics/readiness';
 import { connectMongo } from '../domain/mongo/client';
 import { createContentExtractor } from '../domain/pages/content-extractor';
 import { createPageFetcher } from '../domain/pages/page-fetcher';
@@ -72,7 +73,13 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
       // Fetches mostly wait on the network: many at once cost little.
       maxConcurrentActivityTaskExecutions: 100,
     });
-    return { queue: taskQueue, run: () => worker.run(), shutdown: () => worker.shutdown(), close };
+    return {
+      queue: taskQueue,
+      readiness: [mongoReadiness(mongo.db), producer.readiness()],
+      run: () => worker.run(),
+      shutdown: () => worker.shutdown(),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

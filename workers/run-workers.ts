@@ -1,12 +1,10 @@
 import { ALL_QUEUE_KINDS, QueueKind } from '../common/task-queues';
 import type { Config } from '../domain/config/config';
-import { createKafka } from '../domain/kafka/kafka';
 import type { Logger } from '../domain/logging/logger';
 import { findFreePort, hostPort, resolveMetricsPort, temporalSdkMetricsAddress, usesDefaultMetricsPorts } from '../domain/metrics/ports';
-import { kafkaReadiness, mongoReadiness, temporalReadiness, type ReadinessCheck } from '../domain/metrics/readiness';
+import { mergeChecksByName, temporalReadiness, type ReadinessCheck } from '../domain/metrics/readiness';
 import { startMetricsServer, temporalSdkMetricsSource } from '../domain/metrics/server';
 import { observeTaskQueueBacklog } from '../domain/metrics/task-queue-stats';
-import { connectMongo } from '../domain/mongo/client';
 import { connectWorkerConnection } from '../domain/temporal/connection';
 import { installTemporalRuntime } from '../domain/temporal/runtime';
 import { createCpuWorker } from './cpu-worker';
@@ -20,14 +18,6 @@ const FACTORIES: Record<QueueKind, (context: WorkerContext) => Promise<RunnableW
   io: createIoWorker,
   cpu: createCpuWorker,
   sandbox: createSandboxWorker,
-};
-
-/** What each queue's activities reach besides Temporal: `/readyz` checks exactly these. */
-const QUEUE_DEPENDENCIES: Record<QueueKind, ReadonlyArray<'mongodb' | 'kafka'>> = {
-  workflows: [],
-  io: ['mongodb', 'kafka'], // alerts, claim checks, failed messages; publish
-  cpu: ['mongodb'], // page bodies (claim checks)
-  sandbox: ['mongodb'], // generator runs insert crawler tasks
 };
 
 export interface RunWorkersOptions {
@@ -78,12 +68,14 @@ export async function runWorkers(
   try {
     const connection = await connectWorkerConnection(config.temporal);
     steps.push(['temporal connection', () => connection.close()]);
-    const checks = [temporalReadiness(connection), ...(await dependencyChecks(config, logger, queues, steps))];
     const servedQueues = Object.fromEntries(queues.map((queue) => [queue, config.temporal.taskQueues[queue]]));
     steps.push(['backlog gauges', observeTaskQueueBacklog(connection.workflowService, config.temporal.namespace, servedQueues)]);
     for (const queue of queues) {
       workers.push(await FACTORIES[queue]({ config, logger: logger.child({ queue }), connection }));
     }
+    // Through the clients that do the work: the shared connection the workers poll on, each
+    // worker's MongoDB client, the io worker's producer (one check per service).
+    const checks = mergeChecksByName([temporalReadiness(connection), ...workers.flatMap((worker) => worker.readiness)]);
     metricsServer.setReadinessChecks(checks);
     const stop = () => workers.forEach(safeShutdown);
     options.signal?.addEventListener('abort', stop, { once: true });
@@ -107,31 +99,6 @@ export async function runWorkers(
     steps.push(['metrics server', () => metricsServer.close()]);
     await close();
   }
-}
-
-/**
- * Clients of their own for the readiness checks, so `/readyz` reports what the queues need
- * without reaching into each worker's clients.
- */
-async function dependencyChecks(
-  config: Config,
-  logger: Logger,
-  queues: readonly QueueKind[],
-  closeSteps: Array<[string, () => Promise<unknown> | unknown]>,
-): Promise<ReadinessCheck[]> {
-  const needs = new Set(queues.flatMap((queue) => QUEUE_DEPENDENCIES[queue]));
-  const checks: ReadinessCheck[] = [];
-  if (needs.has('mongodb')) {
-    const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-readiness' });
-    closeSteps.push(['readiness mongodb', () => mongo.client.close()]);
-    checks.push(mongoReadiness(mongo.db));
-  }
-  if (needs.has('kafka')) {
-    const admin = createKafka(config.kafka, logger, 'readiness', { retry: { retries: 0 } }).admin({ retry: { retries: 0 } });
-    closeSteps.push(['readiness kafka', () => admin.disconnect()]);
-    checks.push(kafkaReadiness(admin));
-  }
-  return checks;
 }
 
 function safeShutdown(worker: RunnableWorker): void {

@@ -4,6 +4,7 @@ import { createGeneratorRunActivities } from '../activities/generator-run';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { QueueKind } from '../common/task-queues';
 import { createGeneratorRunStateRepository } from '../domain/generators/run-state';
+import { mongoReadiness } from '../domain/metrics/readiness';
 import { connectMongo } from '../domain/mongo/client';
 import { createStore } from '../domain/store/store';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
@@ -36,7 +37,7 @@ export async function createSandboxWorker(context: WorkerContext): Promise<Runna
       },
       maxConcurrentActivityTaskExecutions: 2,
     });
-    return { queue: taskQueue, run: () => worker.run(), shutdown: () => worker.shutdown(), close };
+    return { queue: taskQueue, readiness: [mongoReadiness(mongo.db)], run: () => worker.run(), shutdown: () => worker.shutdown(), close };
   } catch (error) {
     await close();
     throw error;

@@ -1,6 +1,7 @@
 import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../domain/config/config';
 import type { Logger } from '../domain/logging/logger';
+import type { ReadinessCheck } from '../domain/metrics/readiness';
 
 /** What every worker file receives: configuration and the process's shared connection. */
 export interface WorkerContext {
@@ -12,6 +13,11 @@ export interface WorkerContext {
 /** A started worker plus the clients it owns, closed after the worker stops. */
 export interface RunnableWorker {
   queue: string;
+  /**
+   * Readiness checks through the clients this worker's activities use (its MongoDB client, the
+   * io worker's producer): `/readyz` reports what does the work, not clients of its own.
+   */
+  readiness: readonly ReadinessCheck[];
   run(): Promise<void>;
   /** Asks the worker to drain and stop; `run()` resolves when it has. */
   shutdown(): void;

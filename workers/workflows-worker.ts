@@ -11,5 +11,5 @@ export async function createWorkflowsWorker(context: WorkerContext): Promise<Run
     workflowsPath: require.resolve('../workflows'),
     maxConcurrentWorkflowTaskExecutions: 40,
   });
-  return { queue: taskQueue, run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
+  return { queue: taskQueue, readiness: [], run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
 }

@@ -13,10 +13,11 @@ export function registerFeederCommand(program: Command): void {
     .action(() =>
       runProcessCommand('feeder', async ({ config, logger, lifecycle, mongo, health }) => {
         const { db } = await mongo();
-        const { checks } = await health({ db, kafka: true });
         // The same idempotent, acks=all producer the pipeline publishes with, bound to the input topic.
         const producer = createTaggedProducer(createKafka(config.kafka, logger, 'feeder'), config.kafka.inputTopic);
         lifecycle.onShutdown('kafka producer', () => producer.close());
+        // Kafka's readiness is the producer's: the client the feeder sends with.
+        const { checks } = await health({ db, clients: [producer.readiness()] });
         const feeder = createTaskFeeder({ feed: createTaskFeedRepository(db), producer, owner: `${hostname()}:${process.pid}`, logger });
         const running = feeder.run();
         lifecycle.onShutdown('feeder', () => {

@@ -25,11 +25,32 @@ export function createKafka(
     logCreator: () => (entry: LogEntry) => {
       if (!logger) return;
       const { message, ...rest } = entry.log;
-      const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
-      logger[level]({ kafka: entry.namespace, ...rest }, message);
+      logger[kafkaLogLevel(entry)]({ kafka: entry.namespace, ...rest }, message);
     },
   });
 }
+
+/**
+ * Where kafkajs's own log lines go. kafkajs logs every failed attempt of what it retries — a
+ * connect (`Connection`, `BrokerPool`: "Connection error: connect ECONNREFUSED", "Failed to
+ * connect to seed broker"), a send ("Failed to send messages", a KafkaJSNonRetriableError for
+ * an attempt that is retried by the caller and succeeds), the consumer's crash and restart —
+ * as an error, then hands the outcome to crawlflow, which reports it once: the outage warning of
+ * the process's dependency watch or the bridge, the activity's failure. Those attempts are
+ * debug; the rest keeps its level.
+ */
+export function kafkaLogLevel(entry: Pick<LogEntry, 'namespace' | 'level' | 'log'>): 'error' | 'warn' | 'debug' {
+  if (entry.level !== logLevel.ERROR && entry.level !== logLevel.WARN) return 'debug';
+  const attempt =
+    RETRIED_NAMESPACES.has(entry.namespace) ||
+    'retryCount' in entry.log ||
+    (entry.namespace === 'Consumer' && /^(Crash: |Restarting the consumer in )/.test(entry.log.message));
+  if (attempt) return 'debug';
+  return entry.level === logLevel.ERROR ? 'error' : 'warn';
+}
+
+/** kafkajs namespaces whose warnings and errors are each one attempt of a retried operation. */
+const RETRIED_NAMESPACES = new Set(['Connection', 'BrokerPool']);
 
 /** The topics crawlflow owns, with their settings. Auto-create is off on the broker. */
 export function crawlflowTopics(config: Config['kafka']): Array<{ topic: string; numPartitions: number; configEntries: Array<{ name: string; value: string }> }> {

@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { lazyClient } from '../clients/lazy-client';
+import type { ReadinessCheck } from '../metrics/readiness';
 
 export interface TaggedRecord {
   key: string;
@@ -19,6 +20,18 @@ export function createTaggedProducer(kafka: Kafka, topic: string) {
     await producer.connect();
     return producer;
   });
+  let closed = false;
+  let probe: Promise<void> | undefined;
+
+  /** Connected now, or connects: the same connection the sends use. */
+  async function usable(): Promise<void> {
+    if (closed) throw new Error('the producer is closed');
+    const connected = await connection.get();
+    // kafkajs reconnects a producer whose broker connections all dropped (Kafka restarted, a
+    // network cut) on its next connect or send; on a live connection this connect is a no-op.
+    await connected.connect();
+  }
+
   return {
     async send(records: TaggedRecord[]): Promise<Array<{ partition: number; offset: string }>> {
       const connected = await connection.get();
@@ -30,7 +43,24 @@ export function createTaggedProducer(kafka: Kafka, topic: string) {
       });
     },
 
+    /**
+     * `/readyz`'s Kafka check through this producer's own connection: ready when it is
+     * connected (or connects now: a process that has not published yet, one whose first
+     * connect failed), not ready while Kafka refuses it. Checks at the same time share one try.
+     */
+    readiness(): ReadinessCheck {
+      return {
+        name: 'kafka',
+        client: `producer (${topic})`,
+        check() {
+          probe ??= usable().finally(() => (probe = undefined));
+          return probe;
+        },
+      };
+    },
+
     async close(): Promise<void> {
+      closed = true;
       const connected = connection.reset();
       if (connected) await connected.then((client) => client.disconnect()).catch(() => undefined);
     },

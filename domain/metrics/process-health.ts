@@ -16,6 +16,8 @@ export interface ProcessDependencies {
   db?: Db;
   /** Check Kafka (with a small admin client of its own). @default false */
   kafka?: boolean;
+  /** Checks through the clients that do the process's work (the feeder's producer), beside the above. @default none */
+  clients?: readonly ReadinessCheck[];
   /** Export the bridge group's lag on the input topic as `crawlflow_bridge_consumer_lag_messages`. Implies `kafka`. @default false */
   consumerLag?: boolean;
 }
@@ -57,6 +59,7 @@ export async function serveProcessHealth(
       ? createKafka(config.kafka, logger, `${kind}-health`, { retry: { retries: 0 } }).admin({ retry: { retries: 0 } })
       : undefined;
   if (admin) checks.push(kafkaReadiness(admin));
+  checks.push(...(dependencies.clients ?? []));
   if (admin && dependencies.consumerLag) {
     const { consumerGroup, inputTopic } = config.kafka;
     observeLabelledGauge(metrics.bridgeConsumerLag, async () => {

@@ -11,12 +11,18 @@ import { withTimeout } from './timeout';
 export interface ReadinessCheck {
   /** Short name shown to operators: `temporal`, `kafka`, `mongodb`, `smtp`. */
   name: string;
+  /**
+   * Which of the process's clients the check goes through, when it is one that does the work
+   * (the io worker's `producer (<topic>)`) rather than a client of the check's own.
+   */
+  client?: string;
   /** Resolves when the dependency answered; rejects (or times out) when it did not. */
   check(): Promise<unknown>;
 }
 
 export interface ReadinessResult {
   name: string;
+  client?: string;
   ok: boolean;
   /** Why the check failed, one line (no stack). */
   error?: string;
@@ -34,12 +40,28 @@ export function runReadinessChecks(checks: readonly ReadinessCheck[], timeoutMs 
 
 async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<ReadinessResult> {
   const started = performance.now();
+  const named = { name: check.name, ...(check.client ? { client: check.client } : {}) };
   try {
     await withTimeout(check.check(), timeoutMs);
-    return { name: check.name, ok: true, ms: Math.round(performance.now() - started) };
+    return { ...named, ok: true, ms: Math.round(performance.now() - started) };
   } catch (error) {
-    return { name: check.name, ok: false, error: errorLine(error), ms: Math.round(performance.now() - started) };
+    return { ...named, ok: false, error: errorLine(error), ms: Math.round(performance.now() - started) };
   }
+}
+
+/**
+ * One check per service: checks of the same name (the MongoDB clients of several workers in
+ * one process) become one that passes when all of them pass, so `/readyz` and the dependency
+ * watch see each service once.
+ */
+export function mergeChecksByName(checks: readonly ReadinessCheck[]): ReadinessCheck[] {
+  const byName = new Map<string, ReadinessCheck[]>();
+  for (const check of checks) byName.set(check.name, [...(byName.get(check.name) ?? []), check]);
+  return [...byName.entries()].map(([name, group]) => {
+    if (group.length === 1) return group[0] as ReadinessCheck;
+    const clients = [...new Set(group.flatMap((check) => (check.client ? [check.client] : [])))];
+    return { name, ...(clients.length > 0 ? { client: clients.join(', ') } : {}), check: () => Promise.all(group.map((check) => check.check())) };
+  });
 }
 
 /** The first line of an error's message: what an operator reads, without the stack. */

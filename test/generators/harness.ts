@@ -85,7 +85,7 @@ export async function startGeneratorHarness(options: GeneratorHarnessOptions = {
       }),
       maxConcurrentActivityTaskExecutions: 2,
     });
-    return { queue: config.temporal.taskQueues.sandbox, run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
+    return { queue: config.temporal.taskQueues.sandbox, readiness: [], run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
   }
 
   async function createAlertWorker(): Promise<RunnableWorker> {
@@ -98,7 +98,7 @@ export async function startGeneratorHarness(options: GeneratorHarnessOptions = {
       workflowUrl: (id) => id,
     });
     const worker = await Worker.create({ connection, taskQueue: config.temporal.taskQueues.io, activities: { recordAlert } });
-    return { queue: config.temporal.taskQueues.io, run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
+    return { queue: config.temporal.taskQueues.io, readiness: [], run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
   }
 
   const harness: GeneratorHarness = {
