@@ -65,6 +65,8 @@ export interface GeneratorRunSummary extends Omit<UriCounts, 'blank'> {
   noNewUris: boolean;
   durationMs: number;
   sandbox?: string;
+  /** The code revision that ran. */
+  revision?: number;
 }
 
 /** Heartbeat details: what a retried attempt needs from the one before it. */
@@ -172,6 +174,7 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
         noNewUris: succeeded && urisNew === 0,
         durationMs: result.durationMs,
         sandbox: result.sandbox,
+        revision: generator.revision,
         ...(reason ? { reason } : {}),
       };
       const logId = await writeRunLog({ summary, result, counts, urisNewBefore });
@@ -215,6 +218,7 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
           runId,
           extra: {
             trigger: request.trigger,
+            revision: generator!.revision,
             attempt: info.attempt,
             outcome: run.result.outcome,
             exitCode: run.result.exitCode,

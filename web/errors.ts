@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { GeneratorActionError, GeneratorProblem } from '../domain/generators/errors';
 import { IngestInputError, IngestSaveError, InputProblem } from '../domain/ingest/errors';
 import { format, translate, type Locale, type Message } from '../domain/i18n/i18n';
 import type { Logger } from '../domain/logging/logger';
@@ -30,6 +31,8 @@ export class HttpProblem extends Error {
     readonly statusCode: number,
     readonly code: string,
     text: Message | string,
+    /** The request field at fault (`body.cron`, `query.limit`…), when one is. */
+    readonly field?: string,
   ) {
     super(typeof text === 'string' ? text : format('en', text.key, text.params));
     this.detail = typeof text === 'string' ? undefined : text;
@@ -39,7 +42,18 @@ export class HttpProblem extends Error {
 export interface ErrorBody {
   error: string;
   message: string;
+  /** The field at fault, when the error names one. */
+  field?: string;
 }
+
+/** HTTP status of each refused generator action. */
+const GENERATOR_STATUS_OF: Record<GeneratorProblem, number> = {
+  [GeneratorProblem.UnknownGenerator]: 404,
+  [GeneratorProblem.BadSetting]: 400,
+  [GeneratorProblem.StatusRefused]: 409,
+  [GeneratorProblem.NoSchedule]: 409,
+  [GeneratorProblem.ScheduleState]: 409,
+};
 
 /** The words of an error that carries a {@link Message} (`detail`), in `locale`; else its message. */
 function said(error: Error & { detail?: Message | undefined }, locale: Locale): string {
@@ -52,7 +66,12 @@ function said(error: Error & { detail?: Message | undefined }, locale: Locale): 
  */
 export function toErrorReply(error: unknown, logger: Logger, locale: Locale = 'en'): { status: number; body: ErrorBody } {
   if (error instanceof IngestInputError) return { status: STATUS_OF[error.code], body: { error: error.code, message: said(error, locale) } };
-  if (error instanceof HttpProblem) return { status: error.statusCode, body: { error: error.code, message: said(error, locale) } };
+  if (error instanceof HttpProblem) {
+    return { status: error.statusCode, body: { error: error.code, message: said(error, locale), ...(error.field ? { field: error.field } : {}) } };
+  }
+  if (error instanceof GeneratorActionError) {
+    return { status: GENERATOR_STATUS_OF[error.problem], body: { error: error.problem, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+  }
   if (error instanceof RecordValidationError) return { status: 400, body: { error: 'invalid', message: error.message } };
   if (error instanceof DuplicateRecordError) return { status: 409, body: { error: 'exists', message: error.message } };
   if (error instanceof IngestSaveError) {

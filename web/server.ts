@@ -13,6 +13,8 @@ import { errorHandler } from './errors';
 import { registerI18n, t } from './i18n';
 import { createTemporalLinks } from './links';
 import { registerFailureRoutes, type FailureRouteDeps } from './routes/failures';
+import type { GeneratorConsole } from '../starters/generator-console';
+import { registerGeneratorRoutes } from './routes/generators';
 import { registerJobRoutes } from './routes/jobs';
 import { registerOverviewRoutes } from './routes/overview';
 import { registerSubmitRoutes } from './routes/submit';
@@ -30,6 +32,8 @@ export interface WebServerDeps {
   failures?: Omit<FailureRouteDeps, 'store' | 'links'>;
   /** The monitoring panel's data (domain/metrics/overview.ts); absent: /api/overview is not served. */
   overview?: OverviewSource;
+  /** The generators console (edit, test, pause…); without it those routes are absent. */
+  generators?: GeneratorConsole;
 }
 
 /**
@@ -75,6 +79,7 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     registerViewRoutes(api, { store: deps.store, links, allowedSchemes: config.ingest.allowedSchemes });
     if (deps.failures) registerFailureRoutes(api, { store: deps.store, links, ...deps.failures });
     if (deps.overview) registerOverviewRoutes(api, { overview: deps.overview });
+    if (deps.generators) registerGeneratorRoutes(api, { console: deps.generators, store: deps.store, links });
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Worker } from '@temporalio/worker';
 import { createGeneratorRunActivities } from '../activities/generator-run';
+import { createGeneratorTestActivities } from '../activities/generator-test';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { QueueKind } from '../common/task-queues';
 import { createGeneratorRunStateRepository } from '../domain/generators/run-state';
@@ -20,6 +21,8 @@ export async function createSandboxWorker(context: WorkerContext): Promise<Runna
   const mongo = await connectMongo(config.mongo, { appName: 'crawlflow-sandbox-worker' });
   const close = closeAll(logger, [['mongodb', () => mongo.client.close()]]);
   try {
+    const store = createStore(mongo.db);
+    const sandbox = { mode: config.generators.sandboxMode, user: config.generators.sandboxUser };
     const worker = await Worker.create({
       connection: context.connection,
       namespace: config.temporal.namespace,
@@ -27,13 +30,14 @@ export async function createSandboxWorker(context: WorkerContext): Promise<Runna
       activities: {
         ...createSelfCheckActivities({ queue: QueueKind.Sandbox }),
         ...createGeneratorRunActivities({
-          store: createStore(mongo.db),
+          store,
           runState: createGeneratorRunStateRepository(mongo.db),
-          sandbox: { mode: config.generators.sandboxMode, user: config.generators.sandboxUser },
+          sandbox,
           allowedSchemes: config.ingest.allowedSchemes,
           hostname: hostname(),
           logger,
         }),
+        ...createGeneratorTestActivities({ store, sandbox, allowedSchemes: config.ingest.allowedSchemes, logger }),
       },
       maxConcurrentActivityTaskExecutions: 2,
     });

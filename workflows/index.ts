@@ -4,3 +4,4 @@ export { alertDigestWorkflow } from './alert-digest';
 export { messageWorkflow } from './message';
 export { batchWorkflow } from './batch';
 export { generatorRunWorkflow } from './generator-run';
+export { generatorTestWorkflow } from './generator-test';

@@ -7,6 +7,7 @@ import { createFailedMessageRepository, type FailedMessageDocument } from '../..
 import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
 import { replayRecords } from '../../starters/replay';
 import { createStore } from '../../domain/store/store';
+import { createGeneratorConsole } from '../../starters/generator-console';
 import { createScheduleSync } from '../../starters/ingest';
 import { resolveToken } from '../../web/auth';
 import { buildWebServer } from '../../web/server';
@@ -47,7 +48,8 @@ export function registerWebCommand(program: Command): void {
         });
         const overview = createOverview({ config, db, kafkaAdmin: () => kafkaAdmin.get(), temporal: () => temporal.get() });
         lifecycle.onShutdown('overview sampler', () => overview.stop());
-        const app = await buildWebServer({ config, store, ingest, logger, token, schedules, failures, overview });
+        const generators = createGeneratorConsole({ temporal: () => temporal.get(), config, store, logger });
+        const app = await buildWebServer({ config, store, ingest, logger, token, schedules, failures, overview, generators });
         // In-flight requests finish before the clients they use close.
         lifecycle.onShutdown('http server', () => app.close());
         await app.listen({ host: config.web.host, port: config.web.port }).catch((error: NodeJS.ErrnoException) => {

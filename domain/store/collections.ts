@@ -28,5 +28,7 @@ export const Collection = {
   CrawlerTaskQueue: 'crawler_task_queue',
   /** Each job's tasks per status, kept as they change (domain/store/task-counts.ts). */
   CrawlerTaskCount: 'crawler_task_count',
+  /** Every code revision of a generator (domain/store/generator-revisions.ts). */
+  GeneratorRevision: 'crawler_task_generator_revision',
 } as const;
 export type Collection = (typeof Collection)[keyof typeof Collection];

@@ -249,6 +249,13 @@ export function createCrawlerTaskRepository(db: Db) {
       return document ? toTask(document) : null;
     },
 
+    /** Which of these task ids are stored (one `_id: {$in}` read; the `_id` index answers it). */
+    async existingIds(ids: readonly ObjectId[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const found = await tasks.find({ _id: { $in: [...ids] } }, { projection: { _id: 1 } }).toArray();
+      return new Set(found.map((document) => document._id.toHexString()));
+    },
+
     async source(id: ObjectId): Promise<CrawlerTaskSourceDocument | null> {
       return sources.findOne({ _id: id });
     },

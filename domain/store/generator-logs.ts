@@ -1,4 +1,4 @@
-import { ObjectId, type Db, type IndexDescription } from 'mongodb';
+import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
 import { newestFirst } from './newest-first';
 import { findCompanions } from './companions';
@@ -99,6 +99,23 @@ export function createGeneratorLogRepository(db: Db) {
       if (query.job) filter.job = query.job;
       // A run's log gets a fresh ObjectId as it is written: newest first is `_id` order.
       const documents = await newestFirst(logs, { filter, limit: Math.min(Math.max(query.limit ?? 50, 1), 500) });
+      const byId = await findCompanions(details, documents.map((document) => document._id));
+      return documents.map((document) => toRun(document, byId.get(document._id.toHexString())));
+    },
+
+    /**
+     * One page of a generator's runs, newest first by `_id` (a run log's id is made when it is
+     * written), optionally only the failed ones; `before` is the last id of the previous page.
+     */
+    async page(query: { generator: ObjectId; status?: RunLogStatus; before?: ObjectId; limit?: number }): Promise<GeneratorRun[]> {
+      const filter: Filter<GeneratorLogDocument> = { task_generator: query.generator };
+      if (query.status !== undefined) filter.status = query.status;
+      if (query.before) filter._id = { $lt: query.before };
+      const documents = await logs
+        .find(filter)
+        .sort({ _id: -1 })
+        .limit(Math.min(Math.max(query.limit ?? 50, 1), 500))
+        .toArray();
       const byId = await findCompanions(details, documents.map((document) => document._id));
       return documents.map((document) => toRun(document, byId.get(document._id.toHexString())));
     },

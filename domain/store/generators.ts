@@ -62,6 +62,28 @@ export interface GeneratorSettingsDocument {
   /** The uploaded file's name (cleaned), for people. */
   filename: string | null;
   update_datetime: Date;
+  /** The code's revision (1 for the uploaded script; each replacement adds one). Absent: 1. */
+  revision?: number;
+  /** The latest test run (`crawlflow generator test`), absent when never tested. */
+  last_test?: GeneratorTestRecordDocument;
+}
+
+export interface GeneratorTestRecordDocument {
+  passed: boolean;
+  revision: number;
+  reason: string | null;
+  test_datetime: Date;
+  workflow_id: string | null;
+}
+
+/** The latest test run of a generator. */
+export interface GeneratorTestRecord {
+  passed: boolean;
+  /** The code revision the test ran. */
+  revision: number;
+  reason: string | null;
+  testedAt: Date;
+  workflowId: string | null;
 }
 
 export interface Generator {
@@ -78,6 +100,8 @@ export interface Generator {
   networkAllowed: boolean;
   filename: string | null;
   updatedAt: Date;
+  revision: number;
+  lastTest: GeneratorTestRecord | null;
 }
 
 export interface NewGenerator {
@@ -98,7 +122,10 @@ export interface NewGenerator {
 }
 
 export type GeneratorChanges = Partial<
-  Pick<Generator, 'code' | 'cron' | 'status' | 'name' | 'priority' | 'timeoutSeconds' | 'networkAllowed'>
+  Pick<
+    Generator,
+    'code' | 'cron' | 'status' | 'name' | 'priority' | 'timeoutSeconds' | 'networkAllowed' | 'language' | 'filename' | 'revision' | 'lastTest'
+  >
 >;
 
 /** Largest script crawlflow stores: far above any real generator, far below MongoDB's 16 MiB document limit. */
@@ -144,6 +171,7 @@ export function createGeneratorRepository(db: Db) {
         network_allowed: input.networkAllowed ?? false,
         filename: input.filename ?? null,
         update_datetime: now,
+        revision: 1,
       };
       const document: GeneratorDocument = {
         _id: id,
@@ -192,6 +220,18 @@ export function createGeneratorRepository(db: Db) {
       if (changes.priority !== undefined) settingsFields.priority = changes.priority;
       if (changes.timeoutSeconds !== undefined) settingsFields.timeout_seconds = changes.timeoutSeconds;
       if (changes.networkAllowed !== undefined) settingsFields.network_allowed = changes.networkAllowed;
+      if (changes.language !== undefined) settingsFields.language = changes.language;
+      if (changes.filename !== undefined) settingsFields.filename = changes.filename;
+      if (changes.revision !== undefined) settingsFields.revision = changes.revision;
+      if (changes.lastTest !== undefined && changes.lastTest !== null) {
+        settingsFields.last_test = {
+          passed: changes.lastTest.passed,
+          revision: changes.lastTest.revision,
+          reason: changes.lastTest.reason,
+          test_datetime: changes.lastTest.testedAt,
+          workflow_id: changes.lastTest.workflowId,
+        };
+      }
       if (Object.keys(seedFields).length > 0) await generators.updateOne({ _id: id }, { $set: seedFields });
       await settings.updateOne({ _id: id }, { $set: settingsFields }, { upsert: true });
       return get(id);
@@ -238,5 +278,15 @@ function toGenerator(document: GeneratorDocument, settings: GeneratorSettingsDoc
     networkAllowed: settings?.network_allowed ?? false,
     filename: settings?.filename ?? null,
     updatedAt: settings?.update_datetime ?? document.add_datetime,
+    revision: settings?.revision ?? 1,
+    lastTest: settings?.last_test
+      ? {
+          passed: settings.last_test.passed,
+          revision: settings.last_test.revision,
+          reason: settings.last_test.reason ?? null,
+          testedAt: settings.last_test.test_datetime,
+          workflowId: settings.last_test.workflow_id ?? null,
+        }
+      : null,
   };
 }

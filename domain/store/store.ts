@@ -1,6 +1,7 @@
 import type { Db, IndexDescription } from 'mongodb';
 import { createCrawlerTaskRepository, CRAWLER_TASK_INDEXES } from './crawler-tasks';
 import { createGeneratorLogRepository, GENERATOR_LOG_INDEXES } from './generator-logs';
+import { createGeneratorRevisionRepository, GENERATOR_REVISION_INDEXES } from './generator-revisions';
 import { createGeneratorRepository, GENERATOR_INDEXES } from './generators';
 import { createIngestLogRepository, INGEST_LOG_INDEXES } from './ingest-logs';
 import { createIngestRunRepository, INGEST_RUN_INDEXES } from './ingest-runs';
@@ -13,6 +14,7 @@ export const STORE_INDEXES: Record<string, IndexDescription[]> = {
   ...CRAWLER_TASK_INDEXES,
   ...GENERATOR_INDEXES,
   ...GENERATOR_LOG_INDEXES,
+  ...GENERATOR_REVISION_INDEXES,
   ...URI_LOG_INDEXES,
   ...INGEST_LOG_INDEXES,
   ...INGEST_RUN_INDEXES,
@@ -25,6 +27,7 @@ export function createStore(db: Db) {
     tasks: createCrawlerTaskRepository(db),
     generators: createGeneratorRepository(db),
     generatorLogs: createGeneratorLogRepository(db),
+    generatorRevisions: createGeneratorRevisionRepository(db),
     uriLogs: createUriLogRepository(db),
     logs: createIngestLogRepository(db),
     ingestRuns: createIngestRunRepository(db),

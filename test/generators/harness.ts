@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createAlertActivities } from '../../activities/alerts';
 import { createGeneratorRunActivities, type GeneratorRunSummary } from '../../activities/generator-run';
+import { createGeneratorTestActivities } from '../../activities/generator-test';
 import { createAlertRepository, type AlertDocument } from '../../domain/alerts/alert-repository';
 import { createAlerting } from '../../domain/alerts/alerting';
 import { loadConfig, type Config } from '../../domain/config/config';
@@ -75,14 +76,22 @@ export async function startGeneratorHarness(options: GeneratorHarnessOptions = {
     const worker = await Worker.create({
       connection,
       taskQueue: config.temporal.taskQueues.sandbox,
-      activities: createGeneratorRunActivities({
-        store,
-        runState,
-        sandbox: { mode: config.generators.sandboxMode, user: config.generators.sandboxUser, limits },
-        allowedSchemes: config.ingest.allowedSchemes,
-        hostname: 'test',
-        logger,
-      }),
+      activities: {
+        ...createGeneratorRunActivities({
+          store,
+          runState,
+          sandbox: { mode: config.generators.sandboxMode, user: config.generators.sandboxUser, limits },
+          allowedSchemes: config.ingest.allowedSchemes,
+          hostname: 'test',
+          logger,
+        }),
+        ...createGeneratorTestActivities({
+          store,
+          sandbox: { mode: config.generators.sandboxMode, user: config.generators.sandboxUser, limits },
+          allowedSchemes: config.ingest.allowedSchemes,
+          logger,
+        }),
+      },
       maxConcurrentActivityTaskExecutions: 2,
     });
     return { queue: config.temporal.taskQueues.sandbox, readiness: [], run: () => worker.run(), shutdown: () => worker.shutdown(), close: async () => undefined };
