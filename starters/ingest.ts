@@ -24,9 +24,6 @@ export function createScheduleSync(deps: { config: Config; store: Store; logger:
   }
 
   return {
-    /** The Temporal client, connected on first use (shared with the generators console). */
-    temporal: connect,
-
     /** For `createIngestService({ onGeneratorCreated })`. */
     onGeneratorCreated: async (generator: Generator): Promise<void> => {
       await sync(generator.id);
