@@ -2,7 +2,7 @@
 'use strict';
 // `npm test [-- files…]`: installs the system packages the tests use, brings the local stack up
 // when it is not (the tests talk to real services and never skip), then runs the suite with
-// node's own test runner.
+// node's own test runner. CRAWLFLOW_STACK_PROFILE picks the stack (and, without files, the suite).
 const { spawnSync } = require('node:child_process');
 const { readdirSync, statSync } = require('node:fs');
 const { join, relative, resolve } = require('node:path');
@@ -12,13 +12,25 @@ const root = resolve(__dirname, '..');
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'fixtures' ? [] : findTests(path);
+    // test/cluster/ checks the cluster profile's services: it runs in the cluster suite only.
+    if (statSync(path).isDirectory()) return name === 'fixtures' || path === join(root, 'test', 'cluster') ? [] : findTests(path);
     return name.endsWith('.test.ts') ? [path] : [];
   });
 }
 
+// CRAWLFLOW_STACK_PROFILE=cluster npm test: the cluster profile's suite — its topology, and the
+// pipeline's end-to-end and resilience tests — against the cluster profile (docs/deploy.md).
+const profile = process.env.CRAWLFLOW_STACK_PROFILE?.trim() || 'dev';
+const CLUSTER_SUITE = ['test/cluster', 'test/pipeline/pipeline.test.ts', 'test/pipeline/resilience.test.ts'];
+function clusterSuite() {
+  return CLUSTER_SUITE.flatMap((entry) => {
+    const path = join(root, entry);
+    return statSync(path).isDirectory() ? readdirSync(path).filter((name) => name.endsWith('.test.ts')).map((name) => join(path, name)) : [path];
+  });
+}
+
 const requested = process.argv.slice(2);
-const files = (requested.length > 0 ? requested.map((file) => resolve(file)) : findTests(join(root, 'test')))
+const files = (requested.length > 0 ? requested.map((file) => resolve(file)) : profile === 'cluster' ? clusterSuite() : findTests(join(root, 'test')))
   .sort()
   .map((file) => relative(root, file));
 

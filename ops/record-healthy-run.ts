@@ -25,6 +25,7 @@ import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/c
 import { stack } from '../stack/stack';
 import { startSpiderServer } from '../test/support/spider-server';
 import { uniqueName } from '../test/support/stack';
+import { isolatedEnv } from '../support/isolated-env';
 import { lineChart, type ChartSeries } from './run-chart/line-chart';
 import { parsePrometheusText, quantileBetween, sumOf, type Sample } from './run-chart/prometheus-text';
 import { renderHtmlToPng } from './run-chart/render-png';
@@ -56,12 +57,7 @@ async function main(): Promise<void> {
   const id = uniqueName('run');
   const spider = await startSpiderServer();
   const env: Record<string, string> = {
-    TASK_QUEUE_PREFIX: `crawlflow-${id}`,
-    KAFKA_INPUT_TOPIC: `${id}.messages`,
-    KAFKA_OUTPUT_TOPIC: `${id}.tagged`,
-    KAFKA_DEAD_LETTER_TOPIC: `${id}.dead-letter`,
-    KAFKA_CONSUMER_GROUP: `${id}-bridge`,
-    MONGODB_URI: `mongodb://127.0.0.1:27017/${id.replace(/-/g, '_')}`,
+    ...isolatedEnv(id),
     SPIDER_API: spider.spiderUrl,
     SPIDER_TIMEOUT_SECONDS: '2',
     ALERT_DIGEST_INTERVAL_SECONDS: '15',

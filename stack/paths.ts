@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { StackProfile } from '../domain/config/stack-profile';
 
 /**
  * Where the local stack keeps what it installs and runs: outside the repo, so a fresh
@@ -10,6 +11,7 @@ export function stackHome(environment: NodeJS.ProcessEnv = process.env): string 
 }
 
 export interface StackPaths {
+  profile: StackProfile;
   home: string;
   bin: string;
   src: string;
@@ -18,13 +20,20 @@ export interface StackPaths {
   run: string;
 }
 
-export function stackPaths(home = stackHome()): StackPaths {
+/**
+ * The dev profile's state is `<home>/{data,logs,run}`; the cluster profile's is
+ * `<home>/cluster/{data,logs,run}`, so the two run side by side. Both share what is installed
+ * (`bin`, `src`: the Kafka jars, the Temporal CLI, FerretDB).
+ */
+export function stackPaths(home = stackHome(), profile: StackProfile = 'dev'): StackPaths {
+  const state = profile === 'dev' ? home : join(home, profile);
   return {
+    profile,
     home,
     bin: join(home, 'bin'),
     src: join(home, 'src'),
-    data: join(home, 'data'),
-    logs: join(home, 'logs'),
-    run: join(home, 'run'),
+    data: join(state, 'data'),
+    logs: join(state, 'logs'),
+    run: join(state, 'run'),
   };
 }

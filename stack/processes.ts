@@ -65,6 +65,9 @@ export interface StartOptions {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (PostgreSQL refuses to run as root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Starts a detached process in its own process group, logging to the service's log file. */
@@ -78,6 +81,8 @@ export function startDetached(paths: StackPaths, service: string, options: Start
       env: options.env ?? process.env,
       detached: true,
       stdio: ['ignore', log, log],
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
     if (child.pid === undefined) throw new Error(`could not start ${service}: ${options.command}`);
     child.unref();

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { SEARCH_ATTRIBUTE_TYPES } from '../common/search-attributes';
@@ -26,6 +26,10 @@ export interface StackService {
   endpoints: string[];
   installed(): boolean;
   install(): Promise<void>;
+  /** Services that must answer before this one starts (waited for even when not selected). */
+  dependsOn?: string[];
+  /** Runs once those answer, right before `start` (schema setup, config files); idempotent. */
+  prepare?(): Promise<void>;
   start(): number;
   /** True once the service really answers requests, not merely listens. */
   ready(): Promise<boolean>;
@@ -41,13 +45,14 @@ export interface StackService {
   port: { host: string; port: number };
 }
 
-const HOST = '127.0.0.1';
+export const HOST = '127.0.0.1';
 
-export function stackServices(paths: StackPaths, repoRoot: string): StackService[] {
+/** The dev profile's services (the cluster profile's are in cluster-services.ts). */
+export function devServices(paths: StackPaths, repoRoot: string): StackService[] {
   return [temporal(paths), kafka(paths), mongo(paths), mail(paths, repoRoot)];
 }
 
-function goEnv(paths: StackPaths): NodeJS.ProcessEnv {
+export function goEnv(paths: StackPaths): NodeJS.ProcessEnv {
   return { ...process.env, GOBIN: paths.bin, GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' };
 }
 
@@ -148,31 +153,78 @@ function temporal(paths: StackPaths): StackService {
 }
 
 function kafka(paths: StackPaths): StackService {
-  const home = join(paths.src, `kafka-${KAFKA_VERSION}`);
-  const libs = join(home, 'libs');
+  const home = kafkaHome(paths);
   const dataDir = join(paths.data, 'kafka');
-  const properties = join(home, 'server.properties');
+  return kafkaNode(paths, {
+    name: 'kafka',
+    nodeId: 1,
+    port: 9092,
+    voters: [{ nodeId: 1, port: 9093 }],
+    replication: { factor: 1, minInsync: 1 },
+    dataDir,
+    // Written at install (the dev profile's file since the first version of the stack).
+    propertiesFile: join(home, 'server.properties'),
+    clusterId: () => randomBytes(16).toString('base64url'),
+  });
+}
+
+function kafkaHome(paths: StackPaths): string {
+  return join(paths.src, `kafka-${KAFKA_VERSION}`);
+}
+
+export interface KafkaNodeOptions {
+  /** The service name (`kafka`, `kafka-1` …). */
+  name: string;
+  nodeId: number;
+  /** Client listener on loopback. */
+  port: number;
+  /** Every controller of the quorum; this node is one of them (combined broker+controller). */
+  voters: ReadonlyArray<{ nodeId: number; port: number }>;
+  /** Of the internal topics (offsets, transactions) and of topics created without a factor. */
+  replication: { factor: number; minInsync: number };
+  dataDir: string;
+  propertiesFile: string;
+  /** The KRaft cluster id, used when the storage is formatted the first time. */
+  clusterId: () => string;
+  /** Java heap; the three cluster brokers get less than the one dev broker. @default 1g */
+  maxHeap?: string;
+}
+
+/**
+ * One Kafka node in KRaft combined mode (broker and controller in one JVM) on the Maven
+ * Central jars: the dev profile runs one, the cluster profile three with a three-voter quorum.
+ */
+export function kafkaNode(paths: StackPaths, options: KafkaNodeOptions): StackService {
+  const home = kafkaHome(paths);
+  const libs = join(home, 'libs');
   const log4j = join(home, 'log4j2.properties');
+  const { dataDir, propertiesFile } = options;
+  const self = options.voters.find((voter) => voter.nodeId === options.nodeId);
+  if (!self) throw new Error(`kafka node ${options.nodeId} is not among its voters`);
   const java = (args: string[]): StartOptions => ({
     command: 'java',
-    args: ['-Xms256m', '-Xmx1g', `-Dlog4j2.configurationFile=${log4j}`, '-cp', `${libs}/*`, ...args],
+    args: ['-Xms256m', `-Xmx${options.maxHeap ?? '1g'}`, `-Dlog4j2.configurationFile=${log4j}`, '-cp', `${libs}/*`, ...args],
   });
+  const writeProperties = () => writeFileSync(propertiesFile, kafkaProperties({ ...options, controllerPort: self.port }));
   return {
-    name: 'kafka',
-    endpoints: [`broker ${HOST}:9092`],
-    port: { host: HOST, port: 9092 },
+    name: options.name,
+    endpoints: [`broker ${HOST}:${options.port}`],
+    port: { host: HOST, port: options.port },
     startTimeoutMs: 120_000,
-    installed: () => existsSync(join(libs, `kafka_2.13-${KAFKA_VERSION}.jar`)) && existsSync(properties),
+    installed: () => existsSync(join(libs, `kafka_2.13-${KAFKA_VERSION}.jar`)) && existsSync(log4j) && existsSync(propertiesFile),
     async install() {
-      mkdirSync(home, { recursive: true });
-      writeFileSync(join(home, 'pom.xml'), kafkaPom());
-      await runCommand(
-        'mvn',
-        ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
-        { cwd: home },
-      );
-      writeFileSync(properties, kafkaProperties(dataDir));
+      if (!existsSync(join(libs, `kafka_2.13-${KAFKA_VERSION}.jar`))) {
+        mkdirSync(home, { recursive: true });
+        writeFileSync(join(home, 'pom.xml'), kafkaPom());
+        await runCommand(
+          'mvn',
+          ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+          { cwd: home },
+        );
+      }
       writeFileSync(log4j, KAFKA_LOG4J);
+      mkdirSync(dirname(propertiesFile), { recursive: true });
+      writeProperties();
     },
     start() {
       // Format the KRaft storage once; a formatted directory keeps its topics across restarts.
@@ -183,22 +235,22 @@ function kafka(paths: StackPaths): StackService {
           'format',
           '--ignore-formatted',
           '--cluster-id',
-          randomBytes(16).toString('base64url'),
+          options.clusterId(),
           '--config',
-          properties,
+          propertiesFile,
         ]);
         const result = spawnSync(format.command, format.args, { encoding: 'utf8' });
-        if (result.status !== 0) throw new Error(`kafka storage format failed:\n${result.stdout}${result.stderr}`);
+        if (result.status !== 0) throw new Error(`${options.name} storage format failed:\n${result.stdout}${result.stderr}`);
       }
-      return startDetached(paths, 'kafka', java(['kafka.Kafka', properties]));
+      return startDetached(paths, options.name, java(['kafka.Kafka', propertiesFile]));
     },
     async ready() {
-      if (!(await portOpen(HOST, 9092))) return false;
-      const admin = new Kafka({ brokers: [`${HOST}:9092`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+      if (!(await portOpen(HOST, options.port))) return false;
+      const admin = new Kafka({ brokers: [`${HOST}:${options.port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();
-        return cluster.brokers.length > 0 && cluster.controller !== null;
+        return cluster.brokers.some((broker) => broker.nodeId === options.nodeId) && cluster.controller !== null;
       } finally {
         await admin.disconnect();
       }
@@ -225,24 +277,28 @@ ${dependency('org.apache.logging.log4j', 'log4j-core', '2.24.3')}
 `;
 }
 
-function kafkaProperties(dataDir: string): string {
-  return `# Written by crawlflow's stack script: one KRaft broker+controller on loopback.
+function kafkaProperties(options: KafkaNodeOptions & { controllerPort: number }): string {
+  const { factor, minInsync } = options.replication;
+  const voters = options.voters.map((voter) => `${voter.nodeId}@${HOST}:${voter.port}`).join(',');
+  return `# Written by crawlflow's stack script: a KRaft broker+controller on loopback (node ${options.nodeId} of ${options.voters.length}).
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@${HOST}:9093
-listeners=PLAINTEXT://${HOST}:9092,CONTROLLER://${HOST}:9093
-advertised.listeners=PLAINTEXT://${HOST}:9092
+node.id=${options.nodeId}
+controller.quorum.voters=${voters}
+listeners=PLAINTEXT://${HOST}:${options.port},CONTROLLER://${HOST}:${options.controllerPort}
+advertised.listeners=PLAINTEXT://${HOST}:${options.port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=${dataDir}
+log.dirs=${options.dataDir}
 num.partitions=1
-offsets.topic.replication.factor=1
+default.replication.factor=${factor}
+min.insync.replicas=${minInsync}
+offsets.topic.replication.factor=${factor}
 offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=${factor}
+transaction.state.log.min.isr=${minInsync}
+share.coordinator.state.topic.replication.factor=${factor}
+share.coordinator.state.topic.min.isr=${minInsync}
 # crawlflow creates its topics itself; a typo must not create a new one.
 auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
@@ -330,14 +386,14 @@ export function ferretdbArgs(dataDir: string, address: string): string[] {
   ];
 }
 
-function mongo(paths: StackPaths): StackService {
+export function mongo(paths: StackPaths, port = 27017): StackService {
   const binary = ferretdbBinary(paths);
   // The data directory is the stock build's: the patch changes queries, not the SQLite schema.
   const dataDir = join(paths.data, 'ferretdb');
   return {
     name: 'mongodb',
-    endpoints: [`mongodb://${HOST}:27017 (FerretDB ${ferretdbBuildVersion()}, SQLite)`],
-    port: { host: HOST, port: 27017 },
+    endpoints: [`mongodb://${HOST}:${port} (FerretDB ${ferretdbBuildVersion()}, SQLite)`],
+    port: { host: HOST, port },
     startTimeoutMs: 60_000,
     installed: () => existsSync(binary),
     async install() {
@@ -345,11 +401,11 @@ function mongo(paths: StackPaths): StackService {
     },
     start() {
       mkdirSync(dataDir, { recursive: true });
-      return startDetached(paths, 'mongodb', { command: binary, args: ferretdbArgs(dataDir, `${HOST}:27017`) });
+      return startDetached(paths, 'mongodb', { command: binary, args: ferretdbArgs(dataDir, `${HOST}:${port}`) });
     },
     async ready() {
-      if (!(await portOpen(HOST, 27017))) return false;
-      const client = new MongoClient(`mongodb://${HOST}:27017`, { serverSelectionTimeoutMS: 2000 });
+      if (!(await portOpen(HOST, port))) return false;
+      const client = new MongoClient(`mongodb://${HOST}:${port}`, { serverSelectionTimeoutMS: 2000 });
       try {
         await client.connect();
         const reply = await client.db('admin').command({ ping: 1 });
@@ -360,7 +416,7 @@ function mongo(paths: StackPaths): StackService {
     },
     async afterReady() {
       // A server started before the patch changed keeps running the old build until restarted.
-      const running = await runningFerretdbVersion(`mongodb://${HOST}:27017`);
+      const running = await runningFerretdbVersion(`mongodb://${HOST}:${port}`);
       if (running !== ferretdbBuildVersion()) {
         process.stderr.write(
           `[stack] mongodb runs FerretDB ${running ?? '(unknown)'}, not this build ${ferretdbBuildVersion()}: ` +
@@ -391,13 +447,13 @@ function makeWritable(dir: string): void {
   }
 }
 
-function mail(paths: StackPaths, repoRoot: string): StackService {
+export function mail(paths: StackPaths, repoRoot: string, ports = { smtp: 1025, web: 1080 }): StackService {
   // MailDev is a dev dependency of the repo, so `npm install` installs it at the locked version.
   const binary = join(repoRoot, 'node_modules', 'maildev', 'bin', 'maildev');
   return {
     name: 'mail',
-    endpoints: [`smtp ${HOST}:1025`, `web ui and REST API http://${HOST}:1080`],
-    port: { host: HOST, port: 1025 },
+    endpoints: [`smtp ${HOST}:${ports.smtp}`, `web ui and REST API http://${HOST}:${ports.web}`],
+    port: { host: HOST, port: ports.smtp },
     startTimeoutMs: 30_000,
     installed: () => existsSync(binary),
     async install() {
@@ -406,11 +462,11 @@ function mail(paths: StackPaths, repoRoot: string): StackService {
     start() {
       return startDetached(paths, 'mail', {
         command: process.execPath,
-        args: [binary, '--smtp', '1025', '--web', '1080', '--ip', HOST, '--web-ip', HOST],
+        args: [binary, '--smtp', String(ports.smtp), '--web', String(ports.web), '--ip', HOST, '--web-ip', HOST],
       });
     },
     async ready() {
-      const response = await fetch(`http://${HOST}:1080/healthz`);
+      const response = await fetch(`http://${HOST}:${ports.web}/healthz`);
       return response.ok;
     },
   };

@@ -72,6 +72,33 @@ describe('configuration', () => {
     assert.equal(mongoDatabaseName('mongodb://h:27017/jobs'), 'jobs');
     assert.equal(mongoDatabaseName('mongodb://h:27017'), 'crawlflow');
     assert.equal(mongoDatabaseName('mongodb://h:27017/'), 'crawlflow');
+    assert.equal(mongoDatabaseName('mongodb://a:27017,b:27017,c:27017/jobs?replicaSet=rs0&w=majority'), 'jobs');
+    assert.equal(mongoDatabaseName('mongodb://a:27017,b:27017/?replicaSet=rs0'), 'crawlflow');
+    assert.equal(loadConfig({ MONGODB_URI: 'mongodb://a:1,b:2/x?replicaSet=rs0' }).mongo.uri, 'mongodb://a:1,b:2/x?replicaSet=rs0');
+  });
+
+  it('the cluster profile moves the address defaults to its own ports; set variables still win', () => {
+    const config = loadConfig({ CRAWLFLOW_STACK_PROFILE: 'cluster', SMTP_URL: 'smtp://mail.test:25' });
+    assert.equal(config.stackProfile, 'cluster');
+    assert.equal(config.temporal.address, '127.0.0.1:17233');
+    assert.equal(config.temporal.uiUrl, 'http://127.0.0.1:18233');
+    assert.deepEqual(config.kafka.brokers, ['127.0.0.1:19092', '127.0.0.1:19093', '127.0.0.1:19094']);
+    assert.equal(config.kafka.replicationFactor, 3);
+    assert.equal(config.kafka.minInsyncReplicas, 2);
+    assert.equal(config.mongo.uri, 'mongodb://127.0.0.1:37017/crawlflow');
+    assert.equal(config.alerts.smtpUrl, 'smtp://mail.test:25');
+    const dev = loadConfig({});
+    assert.equal(dev.stackProfile, 'dev');
+    assert.equal(dev.kafka.replicationFactor, 1);
+    assert.equal(dev.kafka.minInsyncReplicas, 1);
+  });
+
+  it('rejects an unknown profile and more in-sync replicas than replicas', () => {
+    assert.throws(() => loadConfig({ CRAWLFLOW_STACK_PROFILE: 'prod' }), /CRAWLFLOW_STACK_PROFILE: must be dev or cluster \(got "prod"\)/);
+    assert.throws(
+      () => loadConfig({ KAFKA_REPLICATION_FACTOR: '2', KAFKA_MIN_INSYNC_REPLICAS: '3' }),
+      /KAFKA_MIN_INSYNC_REPLICAS: must be at most KAFKA_REPLICATION_FACTOR \(2\)/,
+    );
   });
 
   it('every variable is documented in the README', () => {

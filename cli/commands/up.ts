@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createDeploymentAlerting } from '../../domain/alerts/alerting';
+import { profileMailWebUrl } from '../../domain/config/stack-profile';
 import { stack } from '../../stack/stack';
 import { giveUpAlert } from '../../stack/supervision';
 import { setupInfrastructure } from '../../starters/setup';
@@ -31,13 +32,14 @@ export function registerUpCommand(program: Command): void {
         'up',
         async ({ config, logger, lifecycle, mongo, temporal }) => {
           await setupInfrastructure(config, logger);
+          const profileFlag = stack.profile === 'dev' ? '' : ` --profile ${stack.profile}`;
           process.stderr.write(
             [
               '',
               `  Temporal Web UI  ${config.temporal.uiUrl}`,
               `  crawlflow web    http://${config.web.host}:${config.web.port}`,
-              `  MailDev (alerts) http://127.0.0.1:1080`,
-              `  stack status     npm run stack -- status   (the stack keeps running after Ctrl-C; npm run stack -- down stops it)`,
+              `  MailDev (alerts) ${profileMailWebUrl(stack.profile)}`,
+              `  stack status     npm run stack -- status${profileFlag}   (the stack keeps running after Ctrl-C; npm run stack -- down${profileFlag} stops it)`,
               '',
             ].join('\n') + '\n',
           );

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { taskQueueNames, type TaskQueueNames } from '../../common/task-queues';
 import { envSchema, ENV_VARIABLE_NAMES, type Env } from './env-schema';
+import { profileDefaults, STACK_PROFILES, type StackProfile } from './stack-profile';
 
 /** The environment was invalid; `problems` names each bad variable and what is wrong with it. */
 export class ConfigError extends Error {
@@ -13,6 +14,8 @@ export class ConfigError extends Error {
 }
 
 export interface Config {
+  /** CRAWLFLOW_STACK_PROFILE: the local stack the address defaults point at. */
+  stackProfile: StackProfile;
   temporal: {
     address: string;
     namespace: string;
@@ -30,6 +33,8 @@ export interface Config {
     consumerGroup: string;
     topicPartitions: number;
     maxMessageBytes: number;
+    replicationFactor: number;
+    minInsyncReplicas: number;
   };
   mongo: { uri: string };
   /** How the bridge turns records into workflows (docs/pipeline.md, "Batch mode"). */
@@ -87,6 +92,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     const value = environment[name];
     if (value !== undefined && value.trim() !== '') input[name] = value;
   }
+  // The profile's address defaults go under what the environment sets (an unknown profile
+  // is reported by the schema below, with every other problem).
+  const profile = input.CRAWLFLOW_STACK_PROFILE?.trim();
+  if (profile !== undefined && (STACK_PROFILES as readonly string[]).includes(profile)) {
+    for (const [name, value] of Object.entries(profileDefaults(profile as StackProfile))) input[name] ??= value;
+  }
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
@@ -100,7 +111,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (env.TAGGER_THREADS !== undefined && env.TAGGER_THREADS < 1) {
     throw new ConfigError([{ variable: 'TAGGER_THREADS', message: 'must be at least 1' }]);
   }
+  if (env.KAFKA_MIN_INSYNC_REPLICAS > env.KAFKA_REPLICATION_FACTOR) {
+    throw new ConfigError([
+      {
+        variable: 'KAFKA_MIN_INSYNC_REPLICAS',
+        message: `must be at most KAFKA_REPLICATION_FACTOR (${env.KAFKA_REPLICATION_FACTOR}), or no acks=all send could succeed (got ${env.KAFKA_MIN_INSYNC_REPLICAS})`,
+      },
+    ]);
+  }
   return {
+    stackProfile: env.CRAWLFLOW_STACK_PROFILE,
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
@@ -117,6 +137,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       consumerGroup: env.KAFKA_CONSUMER_GROUP,
       topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
       maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: env.KAFKA_MIN_INSYNC_REPLICAS,
     },
     mongo: { uri: env.MONGODB_URI },
     pipeline: { mode: env.PIPELINE_MODE, batchSize: env.PIPELINE_BATCH_SIZE, batchWaitMs: env.PIPELINE_BATCH_WAIT_MS },
@@ -164,6 +186,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
 
 /** The MongoDB database name in the connection string's path, `crawlflow` when it has none. */
 export function mongoDatabaseName(uri: string): string {
-  const path = new URL(uri).pathname.replace(/^\//, '');
+  // The path after the host list (one host or a replica set's several), before the options.
+  const path = uri.replace(/^mongodb(\+srv)?:\/\/[^/?#]*/, '').replace(/[?#].*$/, '').replace(/^\//, '');
   return path === '' ? 'crawlflow' : decodeURIComponent(path);
 }

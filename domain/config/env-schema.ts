@@ -80,7 +80,26 @@ const optionalUrl = (protocols: string[]) =>
     }
   }, `must be empty or a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
+/**
+ * A MongoDB connection string. Not WHATWG URL parsing: a replica set's string names several
+ * hosts (`mongodb://a:27017,b:27017/db?replicaSet=rs0`), which `new URL` refuses.
+ */
+const mongoUri = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^mongodb(\+srv)?:\/\/[^/?#\s]+(\/[^\s]*)?$/, 'must be a URL starting with mongodb:// or mongodb+srv:// followed by host[:port][,host[:port]…]')
+    .default(fallback);
+
 export const envSchema = z.object({
+  // Which local stack the address defaults point at (domain/config/stack-profile.ts)
+  CRAWLFLOW_STACK_PROFILE: z
+    .enum(['dev', 'cluster'], { error: 'must be dev or cluster' })
+    .default('dev')
+    .describe(
+      'Local stack the defaults point at: dev (dev server, one broker) or cluster (Temporal server on PostgreSQL, three brokers; own ports, docs/deploy.md); `npm run stack`, `crawlflow up` and `npm test` use it too',
+    ),
+
   // Temporal
   TEMPORAL_ADDRESS: hostPort('127.0.0.1:7233').describe('Temporal frontend gRPC address'),
   TEMPORAL_NAMESPACE: text('default').describe('Temporal namespace'),
@@ -100,9 +119,15 @@ export const envSchema = z.object({
   KAFKA_CONSUMER_GROUP: text('crawlflow-bridge').describe("The bridge's consumer group (the seed's consumer_group)"),
   KAFKA_TOPIC_PARTITIONS: positiveInt(3).describe('Partitions of the topics crawlflow creates'),
   KAFKA_MAX_MESSAGE_BYTES: positiveInt(1_048_576).describe('Largest record crawlflow accepts or publishes, in bytes'),
+  KAFKA_REPLICATION_FACTOR: positiveInt(1).describe(
+    'Replication factor of the topics crawlflow creates (3 in the cluster profile and docker-compose)',
+  ),
+  KAFKA_MIN_INSYNC_REPLICAS: positiveInt(1).describe(
+    "min.insync.replicas of crawlflow's topics: replicas that must have a record before an acks=all send succeeds (2 in the cluster profile and docker-compose); at most KAFKA_REPLICATION_FACTOR",
+  ),
 
   // MongoDB
-  MONGODB_URI: url('mongodb://127.0.0.1:27017/crawlflow', ['mongodb:', 'mongodb+srv:']).describe(
+  MONGODB_URI: mongoUri('mongodb://127.0.0.1:27017/crawlflow').describe(
     'MongoDB connection string; the database name in its path is used',
   ),
 

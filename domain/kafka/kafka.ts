@@ -53,12 +53,22 @@ export function kafkaLogLevel(entry: Pick<LogEntry, 'namespace' | 'level' | 'log
 const RETRIED_NAMESPACES = new Set(['Connection', 'BrokerPool']);
 
 /** The topics crawlflow owns, with their settings. Auto-create is off on the broker. */
-export function crawlflowTopics(config: Config['kafka']): Array<{ topic: string; numPartitions: number; configEntries: Array<{ name: string; value: string }> }> {
-  const maxBytes = { name: 'max.message.bytes', value: String(config.maxMessageBytes + 64 * 1024) };
+export function crawlflowTopics(config: Config['kafka']): Array<{
+  topic: string;
+  numPartitions: number;
+  replicationFactor: number;
+  configEntries: Array<{ name: string; value: string }>;
+}> {
+  const configEntries = [
+    { name: 'max.message.bytes', value: String(config.maxMessageBytes + 64 * 1024) },
+    // With acks=all (every crawlflow producer) a send succeeds once this many replicas have it.
+    { name: 'min.insync.replicas', value: String(config.minInsyncReplicas) },
+  ];
   return [config.inputTopic, config.outputTopic, config.deadLetterTopic].map((topic) => ({
     topic,
     numPartitions: config.topicPartitions,
-    configEntries: [maxBytes],
+    replicationFactor: config.replicationFactor,
+    configEntries,
   }));
 }
 
