@@ -1,15 +1,18 @@
 import { Command } from 'commander';
 import { registerBridgeCommand } from './commands/bridge';
 import { registerCheckCommand } from './commands/check';
+import { registerDeadLettersCommand } from './commands/dead-letters';
 import { registerFeederCommand } from './commands/feeder';
 import { registerGeneratorCommand } from './commands/generator';
 import { registerIngestCommand } from './commands/ingest';
 import { registerJobCommand } from './commands/job';
+import { registerOverviewCommand } from './commands/overview';
 import { registerProduceCommand } from './commands/produce';
 import { registerReplayCommand } from './commands/replay';
 import { registerSetupCommand } from './commands/setup';
 import { registerStatusCommand } from './commands/status';
 import { registerTaggerCommand } from './commands/tagger';
+import { registerTaskCommand } from './commands/task';
 import { registerUpCommand } from './commands/up';
 import { registerWebCommand } from './commands/web';
 import { registerWorkerCommand } from './commands/worker';
@@ -27,6 +30,9 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerBridgeCommand(program);
   registerReplayCommand(program);
+  registerDeadLettersCommand(program);
+  registerTaskCommand(program);
+  registerOverviewCommand(program);
   registerProduceCommand(program);
   registerCheckCommand(program);
   registerGeneratorCommand(program);

@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import { FailureStep } from '../common/pipeline';
 import type { Config } from '../domain/config/config';
 import type { FailedMessageDocument, FailedMessageQuery, FailedMessageRepository } from '../domain/pipeline/failed-messages';
+import type { ObjectId } from 'mongodb';
+import { CRAWLER_TASK_STATUS_NAMES, CrawlerTaskStatus, type CrawlerTaskRepository } from '../domain/store/crawler-tasks';
 import { startMessageWorkflow } from './message-starter';
 
 export interface ReplayItem {
@@ -69,4 +71,36 @@ async function replayOne(
     await deps.failedMessages.addReplay(record._id, { at: new Date(), workflowId: record.workflowId, outcome: 'start_failed', error: reason });
     return { ...base, result: 'start_failed', reason };
   }
+}
+
+export type TaskRetry =
+  | { ok: true; item: ReplayItem }
+  | { ok: false; problem: 'unknown_task' | 'not_download_failed' | 'nothing_to_replay'; reason: string };
+
+/**
+ * Feeds a crawler task whose download failed to the pipeline again: the failure its message
+ * workflow (`msg-<task id>`) recorded is replayed, so the run, its outcome and the task's
+ * status move as for any replay.
+ */
+export async function retryTask(
+  deps: {
+    tasks: Pick<CrawlerTaskRepository, 'get'>;
+    failedMessages: Pick<FailedMessageRepository, 'byWorkflowId'>;
+    replay: (records: readonly FailedMessageDocument[]) => Promise<ReplayItem[]>;
+  },
+  taskId: ObjectId,
+): Promise<TaskRetry> {
+  const id = taskId.toHexString();
+  const task = await deps.tasks.get(taskId);
+  if (!task) return { ok: false, problem: 'unknown_task', reason: `no crawler task ${id}` };
+  if (task.status !== CrawlerTaskStatus.DownloadFailed) {
+    return { ok: false, problem: 'not_download_failed', reason: `task ${id} is "${CRAWLER_TASK_STATUS_NAMES[task.status]}", not "download failed"; only a failed download is retried` };
+  }
+  const failure = (await deps.failedMessages.byWorkflowId(`msg-${id}`)).find((record) => record.status === 'failed' && record.envelope !== undefined);
+  if (!failure) {
+    return { ok: false, problem: 'nothing_to_replay', reason: `task ${id} has no failed-message record to replay (its status was set outside the pipeline)` };
+  }
+  const [item] = await deps.replay([failure]);
+  if (!item) throw new Error(`replaying ${failure._id.toHexString()} gave no result`);
+  return { ok: true, item };
 }

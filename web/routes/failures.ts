@@ -3,13 +3,12 @@ import { ObjectId } from 'mongodb';
 import { z } from 'zod';
 import { FailureStep } from '../../common/pipeline';
 import type { FailedMessageDocument, FailedMessagePageQuery, FailedMessageRepository } from '../../domain/pipeline/failed-messages';
-import { CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
 import type { Store } from '../../domain/store/store';
-import type { ReplayItem } from '../../starters/replay';
+import { retryTask, type ReplayItem } from '../../starters/replay';
 import { HttpProblem } from '../errors';
 import { deadLetterView, failureView } from '../failure-views';
 import type { TemporalLinks } from '../links';
-import { buildTaskStory, taskWorkflowId } from '../task-story';
+import { buildTaskStory } from '../task-story';
 import { parseRequest } from '../validate';
 import { findJob } from './lookups';
 
@@ -193,16 +192,8 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
   /** Feeds a task whose download failed to the pipeline again: its recorded failure is replayed. */
   app.post('/api/tasks/:id/retry', async (request) => {
     const { id } = parseRequest(idParams('task'), request.params, 'params');
-    const task = await store.tasks.get(id);
-    if (!task) throw new HttpProblem(404, 'unknown_task', `no crawler task ${id.toHexString()}`);
-    if (task.status !== CrawlerTaskStatus.DownloadFailed) {
-      throw new HttpProblem(409, 'not_retryable', `task ${id.toHexString()} is not "download failed"; only a failed download is retried`);
-    }
-    const failure = (await failedMessages.byWorkflowId(taskWorkflowId(id))).find((record) => record.status === 'failed' && record.envelope !== undefined);
-    if (!failure) {
-      throw new HttpProblem(409, 'not_retryable', `task ${id.toHexString()} has no failed-message record to replay (its status was set outside the pipeline)`);
-    }
-    const [item] = await replay([failure]);
-    return { item: item ? { ...item, links: { run: links.run(item.workflowId, item.runId) } } : null, story: await buildTaskStory({ store, failedMessages, links }, id) };
+    const retry = await retryTask({ tasks: store.tasks, failedMessages, replay }, id);
+    if (!retry.ok) throw new HttpProblem(retry.problem === 'unknown_task' ? 404 : 409, retry.problem === 'unknown_task' ? 'unknown_task' : 'not_retryable', retry.reason);
+    return { item: { ...retry.item, links: { run: links.run(retry.item.workflowId, retry.item.runId) } }, story: await buildTaskStory({ store, failedMessages, links }, id) };
   });
 }
