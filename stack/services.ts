@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { SEARCH_ATTRIBUTE_TYPES } from '../common/search-attributes';
@@ -15,6 +15,13 @@ import { runCommand } from './run-command';
  */
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+/**
+ * The SQLite driver the dev server is built with. v1.5.1 ships modernc.org/sqlite v1.34.1,
+ * whose connection can stay "interrupted" after a query is cancelled under load: every later
+ * query fails with `interrupted (9)` until the process restarts (seen here at load 20; fixed
+ * upstream in v1.44.3, the version Temporal itself moved to).
+ */
+export const TEMPORAL_SQLITE_VERSION = 'v1.44.3';
 export const FERRETDB_VERSION = 'v1.24.2';
 export const KAFKA_VERSION = '4.1.1';
 /** How long closed workflows (and so their ids, which de-duplicate messages) are kept. */
@@ -113,19 +120,23 @@ export function temporalDevServerArgs(options: {
 }
 
 function temporal(paths: StackPaths): StackService {
+  // Everyone runs `bin/temporal`; it links to the build of the pinned versions, so a new pin
+  // is a new file and every machine rebuilds.
   const binary = join(paths.bin, 'temporal');
+  const build = temporalBuild(paths);
   const cli = (args: string[]) => runCommand(binary, [...args, '--address', `${HOST}:7233`], { quiet: true });
   return {
     name: 'temporal',
     endpoints: [`grpc ${HOST}:7233`, `web ui http://${HOST}:8233`],
     port: { host: HOST, port: 7233 },
     startTimeoutMs: 120_000,
-    installed: () => existsSync(binary),
+    installed: () => existsSync(build) && existsSync(binary) && realpathSync(binary) === realpathSync(build),
     async install() {
-      // Later CLI tags carry a `replace` directive in go.mod and cannot be `go install`ed.
-      await runCommand('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-        env: goEnv(paths),
-      });
+      if (!existsSync(build)) await buildTemporalCli(paths, build);
+      const link = `${binary}.${process.pid}.link`;
+      rmSync(link, { force: true });
+      symlinkSync(basename(build), link);
+      renameSync(link, binary);
     },
     start() {
       mkdirSync(paths.data, { recursive: true });
@@ -150,6 +161,27 @@ function temporal(paths: StackPaths): StackService {
       await cli(['operator', 'namespace', 'update', '--namespace', 'default', '--retention', NAMESPACE_RETENTION]);
     },
   };
+}
+
+function temporalBuild(paths: StackPaths): string {
+  return join(paths.bin, `temporal-${TEMPORAL_CLI_VERSION}-sqlite-${TEMPORAL_SQLITE_VERSION}`);
+}
+
+/**
+ * Builds the Temporal CLI (its dev server) from the module's source as the main module, with
+ * the SQLite driver raised to TEMPORAL_SQLITE_VERSION. (`go install …/cli@version` cannot
+ * change a dependency, and later CLI tags carry a `replace` directive that `go install` refuses.)
+ */
+async function buildTemporalCli(paths: StackPaths, output: string): Promise<void> {
+  const json = await runCommand('go', ['mod', 'download', '-json', `github.com/temporalio/cli@${TEMPORAL_CLI_VERSION}`], { env: goEnv(paths), quiet: true });
+  const moduleDir = (JSON.parse(json) as { Dir: string }).Dir;
+  const source = join(paths.src, basename(output));
+  rmSync(source, { recursive: true, force: true });
+  cpSync(moduleDir, source, { recursive: true });
+  makeWritable(source);
+  await runCommand('go', ['get', `modernc.org/sqlite@${TEMPORAL_SQLITE_VERSION}`], { cwd: source, env: goEnv(paths) });
+  mkdirSync(paths.bin, { recursive: true });
+  await runCommand('go', ['build', '-o', output, './cmd/temporal'], { cwd: source, env: goEnv(paths) });
 }
 
 function kafka(paths: StackPaths): StackService {
