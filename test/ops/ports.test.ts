@@ -11,7 +11,10 @@ const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'),
   services: Record<string, { command?: string[]; ports?: string[] }>;
 };
 const prometheus = parse(readFileSync(resolve(root, 'ops/prometheus/prometheus.yml'), 'utf8')) as {
-  scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+  scrape_configs: Array<{
+    static_configs?: Array<{ targets: string[] }>;
+    dns_sd_configs?: Array<{ names: string[]; type: string; port: number }>;
+  }>;
 };
 
 /** The metrics port kind of a compose service's crawlflow command, if it is a long-running one. */
@@ -31,15 +34,22 @@ describe('metrics ports', () => {
     assert.equal(new Set(Object.values(DEFAULT_METRICS_PORTS)).size, Object.keys(DEFAULT_METRICS_PORTS).length, 'no two processes share a port');
   });
 
-  it('docker-compose publishes each process on its port, and Prometheus scrapes each one', () => {
-    const targets = prometheus.scrape_configs.flatMap((config) => config.static_configs.flatMap((entry) => entry.targets));
+  it('docker-compose publishes each process on its port, and Prometheus scrapes each one (every replica)', () => {
+    // A scaled service's DNS name answers with every replica: Prometheus discovers them by it.
+    const targets = prometheus.scrape_configs.flatMap((config) => [
+      ...(config.static_configs ?? []).flatMap((entry) => entry.targets),
+      ...(config.dns_sd_configs ?? []).flatMap((entry) => entry.names.map((name) => `${name}:${entry.port}`)),
+    ]);
     const processes = Object.entries(compose.services).flatMap(([name, service]) => {
       const kind = kindOf(service.command);
       return kind ? [{ name, port: DEFAULT_METRICS_PORTS[kind], ports: service.ports ?? [] }] : [];
     });
     assert.ok(processes.length >= 6, 'workers, bridge and feeder are in docker-compose.yml');
     for (const { name, port, ports } of processes) {
-      assert.ok(ports.includes(`127.0.0.1:${port}:${port}`), `${name} publishes ${port} on loopback`);
+      assert.ok(
+        ports.includes(`127.0.0.1:${port}:${port}`) || ports.includes(`127.0.0.1::${port}`),
+        `${name} publishes ${port} on loopback (a scalable service on a free host port per replica)`,
+      );
       assert.ok(targets.includes(`${name}:${port}`), `Prometheus scrapes ${name}:${port}`);
     }
   });
