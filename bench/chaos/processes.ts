@@ -56,6 +56,11 @@ export function createProcessGroup(env: Record<string, string>, logPath: string)
   const exited = (child: ChildProcess) =>
     new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done())));
 
+  // However the benchmark ends — a second Ctrl-C exits at once, a crash — no child outlives it.
+  process.once('exit', () => {
+    for (const entry of running.values()) if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill('SIGKILL');
+  });
+
   const group = {
     async start(specs: ProcessSpec[]): Promise<void> {
       for (const spec of specs) launch(spec, await findFreeMetricsPort('127.0.0.1'), 0);
