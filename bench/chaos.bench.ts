@@ -4,6 +4,8 @@
  *
  *   npm run bench:chaos -- [--messages 10000] [--rate 8] [--faults all|processes|services|none|<name,…>]
  *                          [--service-fault stop|kill] [--down-seconds 5] [--settle-seconds 10]
+ *   CRAWLFLOW_STACK_PROFILE=cluster npm run bench:chaos -- …   (the cluster profile: kill -9 of
+ *                          kafka-1 and of the Temporal server, PostgreSQL and MongoDB restarted)
  *
  * Needs the local stack. It runs `crawlflow worker --queue workflows|io|cpu` and `crawlflow
  * bridge` as children (restarted like `crawlflow up` restarts them), a local spider for the
@@ -33,7 +35,7 @@ import { isolatedEnv, uniqueName } from '../support/isolated-env';
 import { startSpiderServer } from '../support/spider-server';
 import { createLedger, faultReports, healthySince, quantile, slowThresholdMs, type Fault, type Ledger } from './chaos/ledger';
 import { createProcessGroup, type ProcessGroup, type ProcessSpec } from './chaos/processes';
-import { ensureStackUp, FAULTY_SERVICES, restartService, type FaultyService, type ServiceFaultMode } from './chaos/services';
+import { defaultFaultMode, ensureStackUp, FAULTY_SERVICES, PROFILE, restartService, type ServiceFaultMode } from './chaos/services';
 
 const PROCESSES: ProcessSpec[] = [
   { name: 'bridge', args: ['bridge'] },
@@ -48,7 +50,7 @@ const { values: args } = parseArgs({
     messages: { type: 'string', default: '10000' },
     rate: { type: 'string', default: '8' },
     faults: { type: 'string', default: 'all' },
-    'service-fault': { type: 'string', default: 'stop' },
+    'service-fault': { type: 'string' },
     'down-seconds': { type: 'string', default: '5' },
     'settle-seconds': { type: 'string', default: '10' },
     'recovery-timeout-seconds': { type: 'string', default: '240' },
@@ -77,8 +79,10 @@ function faultList(spec: string): string[] {
 const MESSAGES = Math.round(positive('messages', args.messages));
 const RATE = positive('rate', args.rate);
 const FAULTS = faultList(args.faults ?? 'all');
-const SERVICE_FAULT = args['service-fault'] as ServiceFaultMode;
-if (SERVICE_FAULT !== 'stop' && SERVICE_FAULT !== 'kill') throw new Error(`--service-fault must be stop or kill, got "${SERVICE_FAULT}"`);
+const SERVICE_FAULT = args['service-fault'] as ServiceFaultMode | undefined;
+if (SERVICE_FAULT !== undefined && SERVICE_FAULT !== 'stop' && SERVICE_FAULT !== 'kill') throw new Error(`--service-fault must be stop or kill, got "${SERVICE_FAULT}"`);
+/** --service-fault when given, else the profile's way for that service (chaos/services.ts). */
+const faultMode = (service: string): ServiceFaultMode => SERVICE_FAULT ?? defaultFaultMode(service);
 const DOWN_MS = positive('down-seconds', args['down-seconds'], true) * 1000;
 const SETTLE_MS = positive('settle-seconds', args['settle-seconds'], true) * 1000;
 const RECOVERY_TIMEOUT_MS = positive('recovery-timeout-seconds', args['recovery-timeout-seconds']) * 1000;
@@ -99,7 +103,7 @@ const pause = (ms: number) => sleep(ms, undefined, { signal: interrupted.signal 
 const say = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 async function main(): Promise<number> {
-  say(`chaos: ${MESSAGES} messages at ${RATE}/s; faults: ${FAULTS.join(', ') || 'none'}`);
+  say(`chaos (${PROFILE} profile): ${MESSAGES} messages at ${RATE}/s; faults: ${FAULTS.join(', ') || 'none'}`);
   await ensureStackUp();
   const id = uniqueName('chaos');
   const spider = await startSpiderServer();
@@ -196,7 +200,7 @@ function progressLine(ledger: Ledger): string {
 
 function describeFault(name: string): string {
   if (PROCESS_NAMES.includes(name)) return `kill -9 ${name} (restarted 1 s later, as crawlflow up does)`;
-  return `${SERVICE_FAULT === 'kill' ? 'kill -9' : 'stop'} ${name}, ${seconds(DOWN_MS)} down, start it again`;
+  return `${faultMode(name) === 'kill' ? 'kill -9' : 'stop'} ${name}, ${seconds(DOWN_MS)} down, start it again`;
 }
 
 async function inject(name: string, processes: ProcessGroup): Promise<number> {
@@ -204,7 +208,7 @@ async function inject(name: string, processes: ProcessGroup): Promise<number> {
     await processes.killHard(name);
     return processes.ready(name, RECOVERY_TIMEOUT_MS);
   }
-  await restartService(name as FaultyService, SERVICE_FAULT, DOWN_MS);
+  await restartService(name, faultMode(name), DOWN_MS);
   return Date.now();
 }
 

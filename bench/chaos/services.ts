@@ -3,26 +3,42 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { stackPaths } from '../../stack/paths';
+import { stackProfile } from '../../domain/config/stack-profile';
+import { stackHome, stackPaths } from '../../stack/paths';
 
 const execFileAsync = promisify(execFile);
 const STACK = resolve(__dirname, '..', '..', 'bin', 'stack.js');
 
-/** The stack's services a chaos run may take down. */
-export const FAULTY_SERVICES = ['kafka', 'temporal', 'mongodb'] as const;
-export type FaultyService = (typeof FAULTY_SERVICES)[number];
+/** The profile (CRAWLFLOW_STACK_PROFILE) whose services a run takes down. */
+export const PROFILE = stackProfile();
+
+/**
+ * The stack's services a chaos run may take down. On the cluster profile: one of the three
+ * Kafka brokers, the Temporal server, its PostgreSQL, and MongoDB.
+ */
+export const FAULTY_SERVICES: readonly string[] = PROFILE === 'cluster' ? ['kafka-1', 'temporal', 'postgresql', 'mongodb'] : ['kafka', 'temporal', 'mongodb'];
+export type FaultyService = string;
 
 /** `stop`: the stack script's `down` (SIGTERM, a clean stop). `kill`: SIGKILL from its pid file, a crash. */
 export type ServiceFaultMode = 'stop' | 'kill';
 
-/** `npm run stack -- <command> <service>`; its output goes to the run's log. */
+/**
+ * How a service is taken down when `--service-fault` is not given: on the cluster profile a
+ * broker and the Temporal server are killed with SIGKILL (a crashed machine), PostgreSQL and
+ * MongoDB are restarted cleanly; on the dev profile every service is stopped cleanly.
+ */
+export function defaultFaultMode(service: FaultyService): ServiceFaultMode {
+  return PROFILE === 'cluster' && (service.startsWith('kafka') || service === 'temporal') ? 'kill' : 'stop';
+}
+
+/** `npm run stack -- --profile <profile> <command> <service>`; its output goes to the run's log. */
 async function stackCommand(command: 'up' | 'down', service: string): Promise<void> {
-  await execFileAsync(process.execPath, [STACK, command, service], { timeout: 300_000 });
+  await execFileAsync(process.execPath, [STACK, '--profile', PROFILE, command, service], { timeout: 300_000 });
 }
 
 /** The pid the stack recorded for a service (pid file: two lines, pid and command). */
 function recordedPid(service: string): number {
-  const [pidLine] = readFileSync(join(stackPaths().run, `${service}.pid`), 'utf8').split('\n');
+  const [pidLine] = readFileSync(join(stackPaths(stackHome(), PROFILE).run, `${service}.pid`), 'utf8').split('\n');
   const pid = Number(pidLine);
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no pid recorded for ${service}`);
   return pid;
@@ -49,5 +65,5 @@ export async function restartService(service: FaultyService, mode: ServiceFaultM
 
 /** Brings every service up (a no-op for those running): the run never leaves the stack broken. */
 export async function ensureStackUp(): Promise<void> {
-  await execFileAsync(process.execPath, [STACK, 'up'], { timeout: 900_000 });
+  await execFileAsync(process.execPath, [STACK, '--profile', PROFILE, 'up'], { timeout: 900_000 });
 }
