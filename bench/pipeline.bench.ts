@@ -5,13 +5,15 @@
  *
  *   npm run bench:pipeline -- [--messages 600] [--rate-seconds 20] [--modes empty,plain,message,batch]
  *                             [--own-server [--server-flag KEY=VALUE…] [--drop-server-flag KEY…] [--sqlite-pragma P=V…]]
- *                             [--batch-size 64] [--batch-wait-ms 200]
+ *                             [--batch-size 64] [--batch-wait-ms 200] [--env KEY=VALUE…]
  *
  * Each pipeline mode runs all messages at once (its maximum), then at half that rate (its
  * latency), and the histories of a sample of its runs are counted (events and server tasks
  * per message). `--own-server` runs the Temporal modes against a throw-away dev server with the
  * stack's flags as changed by `--server-flag` / `--drop-server-flag` / `--sqlite-pragma`, so
- * one server setting is measured without restarting the shared one. Needs the local stack.
+ * one server setting is measured without restarting the shared one; `--env` sets crawlflow
+ * variables of the pipeline under test (e.g. `TEMPORAL_EAGER_START=false`), so a lever in
+ * code is measured the same way (bench/pipeline-levers.bench.ts alternates them). Needs the local stack.
  * Results go to stdout as a table; the last line is a JSON summary. Record them in
  * docs/pipeline.md with the machine they ran on.
  */
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '64' },
     'batch-wait-ms': { type: 'string', default: '200' },
     'history-sample': { type: 'string', default: '40' },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const N = positive('messages');
@@ -56,6 +59,16 @@ function positive(option: 'messages' | 'rate-seconds' | 'history-sample' | 'batc
   const value = Number(values[option]);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${option} must be a positive number, got "${values[option]}"`);
   return value;
+}
+
+function extraEnv(): Record<string, string> {
+  return Object.fromEntries(
+    values.env.map((entry) => {
+      const at = entry.indexOf('=');
+      if (at <= 0) throw new Error(`--env takes KEY=VALUE, got "${entry}"`);
+      return [entry.slice(0, at), entry.slice(at + 1)];
+    }),
+  );
 }
 
 function serverFlags(): Record<string, string | undefined> {
@@ -287,6 +300,7 @@ function harnessEnv(spider: SpiderServer, server: ThrowawayDevServer | undefined
     SPIDER_API: spider.spiderUrl,
     LOG_LEVEL: 'error',
     ...(server ? { TEMPORAL_ADDRESS: server.address } : {}),
+    ...extraEnv(),
     // Message mode is the default: passing nothing keeps the bench runnable on code without modes.
     ...(mode === 'batch' ? { PIPELINE_MODE: 'batch', PIPELINE_BATCH_SIZE: values['batch-size'], PIPELINE_BATCH_WAIT_MS: values['batch-wait-ms'] } : {}),
   };
