@@ -33,6 +33,12 @@ export interface BridgeDeps {
    */
   maxInFlight?: number;
   /**
+   * `temporal` is a client on a NativeConnection that a workflows worker of this process
+   * shares: starts ask for eager start, so the first workflow task of each run comes back in
+   * the start's answer and runs here (`openBridgeTemporal`). @default false
+   */
+  eagerStart?: boolean;
+  /**
    * Runs after a window of records has its workflows and before its offsets are committed.
    * A fault-injection seam for tests: a bridge that dies here must lose nothing and run
    * nothing twice.
@@ -141,7 +147,8 @@ export function createBridge(deps: BridgeDeps) {
     if (prepared.kind !== 'ready') return prepared;
     const { envelope, workflowId } = prepared;
     try {
-      const outcome = await startMessageWorkflow(deps.temporal, config, envelope, { workflowId });
+      const outcome = await startMessageWorkflow(deps.temporal, config, envelope, { workflowId, ...(deps.eagerStart ? { eager: true } : {}) });
+      if (outcome.started && deps.eagerStart) metrics.bridgeEagerStarts.inc({ result: outcome.eagerlyStarted ? 'eager' : 'fallback' });
       temporalAnswered();
       return { kind: outcome.started ? 'started' : 'duplicate' };
     } catch (error) {
@@ -465,7 +472,7 @@ export type Bridge = ReturnType<typeof createBridge>;
  */
 export function createBridgeOnClients(
   clients: { config: Config; logger: Logger; kafka: Kafka; temporal: Client; db: Db },
-  options: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit'>> = {},
+  options: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit' | 'eagerStart'>> = {},
 ): Bridge {
   const dependencyState = createDependencyState(clients.logger);
   const unwatch = watchMongo(clients.db.client, dependencyState, MEANWHILE.mongodb);

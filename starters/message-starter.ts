@@ -18,9 +18,16 @@ export interface StartMessageOptions {
   workflowId: string;
   /** Replays set this: start again even though a run with the same id completed. */
   replayOf?: string;
+  /**
+   * Ask for eager start: the server answers with the run's first workflow task, which a
+   * workflows worker on the client's own NativeConnection runs at once (no poll, no matching).
+   * Only for a client built on a NativeConnection that such a worker shares; when that worker
+   * has no free slot the start is an ordinary one. @default false
+   */
+  eager?: boolean;
 }
 
-export type StartOutcome = { started: true; runId: string } | { started: false; reason: 'already_started' };
+export type StartOutcome = { started: true; runId: string; eagerlyStarted: boolean } | { started: false; reason: 'already_started' };
 
 /**
  * Starts the message workflow. A re-delivered record never runs twice: the id comes from the
@@ -55,8 +62,9 @@ export async function startMessageWorkflow(
         ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
         : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       typedSearchAttributes: attributes.values,
+      ...(options.eager ? { requestEagerStart: true } : {}),
     });
-    return { started: true, runId: handle.firstExecutionRunId };
+    return { started: true, runId: handle.firstExecutionRunId, eagerlyStarted: handle.eagerlyStarted };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { started: false, reason: 'already_started' };
     throw error;

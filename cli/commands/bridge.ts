@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Consumer } from 'kafkajs';
 import { createKafka } from '../../domain/kafka/kafka';
 import { createBridgeOnClients } from '../../starters/bridge';
+import { openBridgeTemporal } from '../../starters/bridge-temporal';
 import { runProcessCommand } from '../process-command';
 
 export function registerBridgeCommand(program: Command): void {
@@ -9,14 +10,19 @@ export function registerBridgeCommand(program: Command): void {
     .command('bridge')
     .description('consume the input topic: one message workflow per record, bad records to the dead-letter topic')
     .action(() =>
-      runProcessCommand('bridge', async ({ config, logger, lifecycle, mongo, temporal, health }) => {
+      runProcessCommand('bridge', async ({ config, logger, lifecycle, mongo, health }) => {
         const { db } = await mongo();
-        const client = await temporal();
-        const { checks } = await health({ temporal: client.connection, db, consumerLag: true });
-        const bridge = createBridgeOnClients({ config, logger, kafka: createKafka(config.kafka, logger, 'bridge'), temporal: client, db });
+        // With eager start, a workflows worker of its own (docs/pipeline.md, "Eager start").
+        const temporal = await openBridgeTemporal(config, logger);
+        lifecycle.onShutdown('temporal', () => temporal.close());
+        const { checks } = await health({ temporal: temporal.client.connection, db, consumerLag: true });
+        const bridge = createBridgeOnClients(
+          { config, logger, kafka: createKafka(config.kafka, logger, 'bridge'), temporal: temporal.client, db },
+          { eagerStart: temporal.eagerStart },
+        );
         // Registered before start, so a start that fails half-way still disconnects what it connected.
         lifecycle.onShutdown('bridge', () => bridge.stop());
-        const done = consumerStoppedForGood(bridge.consumer);
+        const done = Promise.race([consumerStoppedForGood(bridge.consumer), temporal.failed]);
         await bridge.start();
         return { done, dependencies: checks };
       }),

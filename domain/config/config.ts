@@ -23,6 +23,8 @@ export interface Config {
     /** TASK_QUEUE_PREFIX: names this deployment's task queues and schedules. */
     prefix: string;
     taskQueues: TaskQueueNames;
+    /** TEMPORAL_EAGER_START: the bridge starts message runs eagerly on a workflows worker of its own. */
+    eagerStart: boolean;
   };
   kafka: {
     brokers: string[];
@@ -127,6 +129,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       uiUrl: env.TEMPORAL_UI_URL.replace(/\/+$/, ''),
       prefix: env.TASK_QUEUE_PREFIX,
       taskQueues: taskQueueNames(env.TASK_QUEUE_PREFIX),
+      eagerStart: env.TEMPORAL_EAGER_START,
     },
     kafka: {
       brokers: env.KAFKA_BROKERS,

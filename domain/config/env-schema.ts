@@ -109,6 +109,9 @@ export const envSchema = z.object({
   TASK_QUEUE_PREFIX: text('crawlflow').describe(
     'Prefix of the task queue names: <prefix>-workflows, -io, -cpu, -sandbox',
   ),
+  TEMPORAL_EAGER_START: flag(true).describe(
+    "The bridge runs a workflows worker on its own connection and asks for eager start: each new run's first workflow task comes back in the start's answer",
+  ),
 
   // Kafka
   KAFKA_BROKERS: list(['127.0.0.1:9092']).describe('Comma-separated Kafka bootstrap brokers'),

@@ -103,6 +103,12 @@ export const metrics = {
     'result',
   ]),
   /**
+   * Starts the bridge asked to be eager (TEMPORAL_EAGER_START). `result`: `eager` (the first
+   * workflow task ran in the bridge's own workflows worker) | `fallback` (an ordinary start:
+   * no free slot, or the server declined).
+   */
+  bridgeEagerStarts: counter('crawlflow_bridge_eager_starts_total', 'Bridge starts that asked for eager start, by whether they got it', ['result']),
+  /**
    * Records sent to the dead-letter topic. `reason`: `invalid_json` | `not_an_object` |
    * `invalid_utf8` | `too_large` | … (a short fixed word per rejection rule).
    */

@@ -74,6 +74,13 @@ const ROWS: Array<{ title: string; panels: PanelSpec[] }> = [
         targets: [{ expr: rate('crawlflow_bridge_workflows_started_total', '', 'result="already_started"'), legend: 'already started' }],
       },
       {
+        title: 'Eager starts',
+        description:
+          "Starts the bridge asked to be eager (TEMPORAL_EAGER_START): 'eager' ran the run's first workflow task in the bridge's own workflows worker; 'fallback' was an ordinary start (its worker had no free slot). Healthy: mostly eager.",
+        unit: 'short',
+        targets: [{ expr: rate('crawlflow_bridge_eager_starts_total', 'result'), legend: '{{result}}' }],
+      },
+      {
         title: 'Alerts waiting to be mailed',
         description: 'Alerts recorded and not yet in a digest mail. Growing while SMTP is down; drains when it is back.',
         unit: 'short',

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Config } from '../../domain/config/config';
 import { alertDigestScheduleId } from '../../domain/alerts/digest-trigger';
@@ -42,7 +42,7 @@ export interface PipelineHarness {
   waitForDeadLetters(count: number, timeoutMs?: number): Promise<Array<{ value: Buffer | null; headers: Record<string, string> }>>;
   outputs: Map<string, OutputRecord>;
   outputCount(): number;
-  startBridge(overrides?: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit'>>): Promise<Bridge>;
+  startBridge(overrides?: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit' | 'eagerStart'>>): Promise<Bridge>;
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
@@ -98,6 +98,10 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
   const producer: Producer = kafka.producer();
   await producer.connect();
   const bridges: Bridge[] = [];
+  // As in `crawlflow bridge` (starters/bridge-temporal.ts): with eager start the bridge's client
+  // shares the NativeConnection of the workflows worker running in this process.
+  const eager = config.temporal.eagerStart && options.workers !== false;
+  const bridgeTemporal = eager ? new Client({ connection, namespace: config.temporal.namespace }) : temporal;
 
   const until = <T>(what: string, check: () => T | undefined, timeoutMs: number): Promise<T> => eventually(what, check, { timeoutMs });
   // Throwing while short makes the timeout say how many there were.
@@ -128,7 +132,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
     waitForDeadLetters: (count, timeoutMs = 60_000) =>
       until(`${count} dead letters`, () => atLeast(count, deadLetters.length, deadLetters), timeoutMs),
     async startBridge(overrides = {}) {
-      const bridge = createBridgeOnClients({ config, logger, kafka, temporal, db: mongo.db }, overrides);
+      const bridge = createBridgeOnClients({ config, logger, kafka, temporal: bridgeTemporal, db: mongo.db }, { eagerStart: eager, ...overrides });
       await bridge.start();
       bridges.push(bridge);
       return bridge;
