@@ -30,5 +30,7 @@ export const Collection = {
   CrawlerTaskCount: 'crawler_task_count',
   /** Every code revision of a generator (domain/store/generator-revisions.ts). */
   GeneratorRevision: 'crawler_task_generator_revision',
+  /** Each job's tasks in list order, newest first, as `_id` ranges (domain/store/task-order.ts). */
+  CrawlerTaskOrder: 'crawler_task_order',
 } as const;
 export type Collection = (typeof Collection)[keyof typeof Collection];

@@ -4,6 +4,7 @@ import { insertManyUnordered, type BulkInsertOutcome } from './bulk';
 import { Collection } from './collections';
 import type { SentTaskIds } from './sent-task-ids';
 import { createTaskCountRepository } from './task-counts';
+import { addTaskOrder, taskOrderCollection, taskOrderId, taskOrderRange } from './task-order';
 import { enqueueTasks } from './task-queue';
 
 /** The seed's `CrawlerTask.STATUS_*`. */
@@ -168,6 +169,43 @@ export function createCrawlerTaskRepository(db: Db) {
   const sources = db.collection<CrawlerTaskSourceDocument>(Collection.CrawlerTaskSource);
   const counts = createTaskCountRepository(db);
 
+  const order = taskOrderCollection(db);
+
+  /**
+   * A job's tasks newest first from its `crawler_task_order` entries: pages of entries as an `_id`
+   * range sorted descending, then their tasks by `_id` — each read stops at its limit, so a page
+   * costs the same however many tasks the job has. With a status, entries are read until `limit`
+   * tasks in that status were found: flat while the status is common among the recent tasks;
+   * after {@link MAX_ORDER_WALK} entries without enough, null (the caller asks the indexes).
+   */
+  async function listByOrder(job: ObjectId, status: CrawlerTaskStatus | undefined, limit: number, before?: { addedAt: Date; id: ObjectId }): Promise<CrawlerTask[] | null> {
+    const range = taskOrderRange(job);
+    let upper: ObjectId | undefined = before ? taskOrderId(job, before.addedAt, before.id) : undefined;
+    const found: CrawlerTask[] = [];
+    let read = 0;
+    while (found.length < limit) {
+      if (read >= MAX_ORDER_WALK) return null;
+      const pageSize = status === undefined ? limit - found.length : ORDER_PAGE;
+      const entries = await order
+        .find({ _id: upper ? { $gte: range.$gte, $lt: upper } : range, job })
+        .sort({ _id: -1 })
+        .limit(pageSize)
+        .toArray();
+      if (entries.length === 0) break;
+      read += entries.length;
+      const documents = await tasks.find({ _id: { $in: entries.map((entry) => entry.task) } }).toArray();
+      const byId = new Map(documents.map((document) => [document._id.toHexString(), document]));
+      for (const entry of entries) {
+        const document = byId.get(entry.task.toHexString());
+        if (document && (status === undefined || document.status === status)) found.push(toTask(document));
+        if (found.length === limit) break;
+      }
+      upper = entries.at(-1)!._id;
+      if (entries.length < pageSize) break;
+    }
+    return found;
+  }
+
   return {
     /**
      * Stores new tasks (status new) in bulk — one unordered insertMany — and says, per input and
@@ -204,6 +242,7 @@ export function createCrawlerTaskRepository(db: Db) {
       }));
       const written = await insertSplitBySent(tasks, documents, context.sent);
       await counts.added(context.job, CrawlerTaskStatus.New, written.inserted.size);
+      await addTaskOrder(db, [...written.inserted].map((position) => ({ task: documents[position]!._id, job: context.job, addedAt: now })));
 
       for (const [position, reason] of written.failed) outcomes[candidates[position]!] = { kind: 'failed', reason };
       for (const position of written.inserted) {
@@ -260,8 +299,23 @@ export function createCrawlerTaskRepository(db: Db) {
       return sources.findOne({ _id: id });
     },
 
-    /** Newest first, by job, status and/or generator; page with `before`. */
+    /**
+     * Newest first, by job, status and/or generator; page with `before`. A job's tasks (of one
+     * status or all) are read from its order entries when it has them (see {@link listByOrder});
+     * otherwise, and by generator, by the `{job, status, add_datetime}` / `{task_generator, …}`
+     * indexes (which FerretDB does not use: it reads and sorts every task).
+     */
     async list(query: TaskListQuery): Promise<CrawlerTask[]> {
+      const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+      if (query.job && !query.generator) {
+        const state = await counts.state(query.job);
+        // Counts are kept with the tasks: none in this status means an empty page, without a read.
+        if (state?.listed && query.status !== undefined && state.counts[query.status] === 0) return [];
+        if (state?.listed) {
+          const found = await listByOrder(query.job, query.status, limit, query.before);
+          if (found) return found;
+        }
+      }
       const filter: Filter<CrawlerTaskDocument> = {};
       if (query.job) filter.job = query.job;
       if (query.status !== undefined) filter.status = query.status;
@@ -272,7 +326,6 @@ export function createCrawlerTaskRepository(db: Db) {
           { add_datetime: query.before.addedAt, _id: { $lt: query.before.id } },
         ];
       }
-      const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
       const documents = await tasks.find(filter).sort({ add_datetime: -1, _id: -1 }).limit(limit).toArray();
       return documents.map(toTask);
     },
@@ -290,8 +343,12 @@ export function createCrawlerTaskRepository(db: Db) {
       return counts.ofJobs(jobs);
     },
 
-    /** Counts a job's tasks again (reads them all) and keeps the result: repairs drifted counts. */
-    recountByStatus(job: ObjectId): Promise<Record<CrawlerTaskStatus, number>> {
+    /**
+     * Counts a job's tasks again and rebuilds its task-list entries (reads them all) and keeps the
+     * result: repairs drifted counts, and lists tasks stored before entries were kept or by other tools.
+     */
+    async recountByStatus(job: ObjectId): Promise<Record<CrawlerTaskStatus, number>> {
+      await counts.relist(job);
       return counts.recount(job);
     },
 
@@ -316,6 +373,11 @@ export function createCrawlerTaskRepository(db: Db) {
 }
 
 export type CrawlerTaskRepository = ReturnType<typeof createCrawlerTaskRepository>;
+
+/** Entries read per page of a task list by status. */
+const ORDER_PAGE = 500;
+/** Entries a task list by status reads at most before it asks the indexes instead. */
+const MAX_ORDER_WALK = 20_000;
 
 function toTask(document: CrawlerTaskDocument): CrawlerTask {
   return {

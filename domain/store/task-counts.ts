@@ -1,6 +1,7 @@
 import type { Db, ObjectId } from 'mongodb';
 import { Collection } from './collections';
 import { isDuplicateKeyError } from './errors';
+import { addTaskOrder } from './task-order';
 
 /** The seed's task status codes, 1–6 (`CrawlerTaskStatus` in crawler-tasks.ts). */
 type StatusCode = 1 | 2 | 3 | 4 | 5 | 6;
@@ -28,6 +29,11 @@ export interface TaskCountDocument {
   s6: number;
   /** When the counts were last set from a count of the tasks (null: kept from the start). */
   recounted_at: Date | null;
+  /**
+   * Every task of the job has its `crawler_task_order` entry (a job made since entries are kept,
+   * or one whose entries `recount` rebuilt): its task list can be read by `_id` range.
+   */
+  listed?: boolean;
 }
 
 export type TaskCounts = Record<StatusCode, number>;
@@ -47,7 +53,7 @@ function toCounts(document: TaskCountDocument): TaskCounts {
 
 export function createTaskCountRepository(db: Db) {
   const counts = db.collection<TaskCountDocument>(Collection.CrawlerTaskCount);
-  const tasks = db.collection<{ _id: ObjectId; job: ObjectId; status: number }>(Collection.CrawlerTask);
+  const tasks = db.collection<{ _id: ObjectId; job: ObjectId; status: number; add_datetime: Date }>(Collection.CrawlerTask);
 
   /** `$inc` with an upsert; a racing upsert of the same job is refused by `_id` once, then it exists. */
   async function increment(job: ObjectId, delta: Partial<Record<StatusCode, number>>): Promise<void> {
@@ -57,7 +63,8 @@ export function createTaskCountRepository(db: Db) {
       if (by) inc[field(status)] = by;
     }
     if (Object.keys(inc).length === 0) return;
-    const update = { $inc: inc, $setOnInsert: { recounted_at: null } };
+    // A job without counts is older than them: its older tasks have no order entries either.
+    const update = { $inc: inc, $setOnInsert: { recounted_at: null, listed: false } };
     try {
       await counts.updateOne({ _id: job }, update, { upsert: true });
     } catch (error) {
@@ -80,11 +87,28 @@ export function createTaskCountRepository(db: Db) {
     return found;
   }
 
+  /** Writes the order entries of every task of `job` (those present are refused by `_id`), then marks it listed. */
+  async function relist(job: ObjectId): Promise<number> {
+    let missing = 0;
+    let batch: Array<{ task: ObjectId; job: ObjectId; addedAt: Date }> = [];
+    const cursor = tasks.find({ job }, { projection: { _id: 1, add_datetime: 1 } });
+    for await (const task of cursor as AsyncIterable<{ _id: ObjectId; add_datetime: Date }>) {
+      batch.push({ task: task._id, job, addedAt: task.add_datetime });
+      if (batch.length === 1000) {
+        missing += await addTaskOrder(db, batch);
+        batch = [];
+      }
+    }
+    missing += await addTaskOrder(db, batch);
+    if (missing === 0) await counts.updateOne({ _id: job }, { $set: { listed: true } });
+    return missing;
+  }
+
   return {
     /** A new job: its counts start at zero (so reading them never needs a count of the tasks). */
     async createFor(job: ObjectId): Promise<void> {
       try {
-        await counts.insertOne({ _id: job, s1: 0, s2: 0, s3: 0, s4: 0, s5: 0, s6: 0, recounted_at: null });
+        await counts.insertOne({ _id: job, s1: 0, s2: 0, s3: 0, s4: 0, s5: 0, s6: 0, recounted_at: null, listed: true });
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
@@ -118,11 +142,20 @@ export function createTaskCountRepository(db: Db) {
       return result;
     },
 
+    /** The job's counts and whether its task list is kept in order entries (null: no counts kept). */
+    async state(job: ObjectId): Promise<{ counts: TaskCounts; listed: boolean } | null> {
+      const document = await counts.findOne({ _id: job });
+      return document ? { counts: toCounts(document), listed: document.listed === true } : null;
+    },
+
     /**
      * Counts the job's tasks (a read of all of them: slow on a big job on FerretDB) and stores
      * the counts. Exact when no task of the job is stored or changes status meanwhile.
      */
     recount,
+
+    /** Rebuilds the job's task-list entries (a read of all its tasks); returns how many could not be written. */
+    relist,
   };
 }
 

@@ -101,9 +101,15 @@ describe("the hot paths' queries are _id lookups or _id ranges the server answer
     const other = await store.jobs.create({ name: 'plans-other' });
     await assertIndexed('job list counts, several jobs', () => store.tasks.countByStatusOfJobs([job.id, other.id]));
 
+    await store.tasks.setStatus(outcomes[1]!.kind === 'accepted' ? outcomes[1]!.taskId : id, CrawlerTaskStatus.InProgress);
+    await assertIndexed("a job's tasks, newest first", () => store.tasks.list({ job: job.id, limit: 5 }), { sorted: true });
+    const first = await store.tasks.list({ job: job.id, limit: 5 });
+    await assertIndexed("a job's tasks, next page", () => store.tasks.list({ job: job.id, limit: 5, before: { addedAt: first[4]!.addedAt, id: first[4]!.id } }), { sorted: true });
+    await assertIndexed("a job's tasks of one status", () => store.tasks.list({ job: job.id, status: CrawlerTaskStatus.InProgress, limit: 5 }), { sorted: true });
+
     const feed = createTaskFeedRepository(db);
     const page = await feed.newTasks(LOWEST_OBJECT_ID, 100);
-    assert.equal(page.tasks.length, 19);
+    assert.equal(page.tasks.length, 18);
     await assertIndexed('feeder: queue page and its tasks', () => feed.newTasks(LOWEST_OBJECT_ID, 100), { sorted: true });
     await assertIndexed('feeder: sweep', () => feed.sweep(LOWEST_OBJECT_ID, 100), { sorted: true });
     await assertIndexed('feeder: enabled jobs', () => feed.enabledJobs([job.id]));

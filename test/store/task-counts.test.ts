@@ -89,6 +89,52 @@ describe('task counts per job and status, kept as tasks change (crawler_task_cou
   });
 });
 
+describe("a job's task list from its order entries (crawler_task_order)", () => {
+  /** The list as the indexes give it (the old query). */
+  async function listedByIndexes(job: ObjectId, status?: number): Promise<string[]> {
+    const filter = { job, ...(status === undefined ? {} : { status }) };
+    return (await mongo.db.collection(Collection.CrawlerTask).find(filter).sort({ add_datetime: -1, _id: -1 }).toArray()).map((row) => String(row.uri));
+  }
+
+  it('lists newest first, by status, and pages with `before`, exactly as the indexes order them', async () => {
+    const job = await store.jobs.create({ name: 'ordered' });
+    for (let round = 0; round < 4; round++) {
+      // Several tasks per millisecond (one batch) and several batches.
+      await store.tasks.insertNew(context(job.id), Array.from({ length: 30 }, (_, index) => task(`http://order.example/${round}/${index}`)));
+    }
+    const all = await store.tasks.list({ job: job.id, limit: 500 });
+    assert.deepEqual(all.map((row) => row.uri), await listedByIndexes(job.id));
+    const pages: string[] = [];
+    let before: { addedAt: Date; id: ObjectId } | undefined;
+    for (;;) {
+      const page = await store.tasks.list({ job: job.id, limit: 7, ...(before ? { before } : {}) });
+      pages.push(...page.map((row) => row.uri));
+      if (page.length < 7) break;
+      before = { addedAt: page.at(-1)!.addedAt, id: page.at(-1)!.id };
+    }
+    assert.deepEqual(pages, all.map((row) => row.uri));
+    for (const row of all.filter((_, index) => index % 3 === 0)) await store.tasks.setStatus(row.id, CrawlerTaskStatus.Downloaded);
+    assert.deepEqual(
+      (await store.tasks.list({ job: job.id, status: CrawlerTaskStatus.Downloaded, limit: 500 })).map((row) => row.uri),
+      await listedByIndexes(job.id, CrawlerTaskStatus.Downloaded),
+    );
+    assert.deepEqual(await store.tasks.list({ job: job.id, status: CrawlerTaskStatus.AnalysisFailed }), []);
+  });
+
+  it('lists a job without entries by the indexes, and from its entries once recount rebuilt them', async () => {
+    const job = await store.jobs.create({ name: 'unordered' });
+    await store.tasks.insertNew(context(job.id), [task('http://unordered.example/1'), task('http://unordered.example/2')]);
+    // As before entries were kept: no entries, and the job not marked listed.
+    await mongo.db.collection(Collection.CrawlerTaskOrder).deleteMany({ job: job.id });
+    await mongo.db.collection(Collection.CrawlerTaskCount).updateOne({ _id: job.id }, { $set: { listed: false } });
+    assert.deepEqual((await store.tasks.list({ job: job.id })).map((row) => row.uri), await listedByIndexes(job.id));
+    await store.tasks.recountByStatus(job.id);
+    assert.equal(await mongo.db.collection(Collection.CrawlerTaskOrder).countDocuments({ job: job.id }), 2);
+    assert.equal((await mongo.db.collection(Collection.CrawlerTaskCount).findOne({ _id: job.id }))?.listed, true);
+    assert.deepEqual((await store.tasks.list({ job: job.id })).map((row) => row.uri), await listedByIndexes(job.id));
+  });
+});
+
 describe('log views newest first by _id (error log, failure log, generator and fetch logs, failed messages)', () => {
   it('returns the newest entries first, filtered, limited and paged exactly as by add_datetime', async () => {
     const job = new ObjectId();
