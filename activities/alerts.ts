@@ -1,3 +1,4 @@
+import type { Locale } from '../domain/i18n/i18n';
 import { activityInfo } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
 import type { AlertRepository, NewAlert } from '../domain/alerts/alert-repository';
@@ -9,7 +10,7 @@ export interface AlertActivityDeps {
   alerts: Pick<AlertRepository, 'pending' | 'markSent' | 'digestState' | 'saveDigestState'>;
   alerting: Pick<Alerting, 'raise'>;
   mailer: Pick<Transporter, 'sendMail'>;
-  mail: { from: string; recipients: string[]; subjectPrefix: string };
+  mail: { from: string; recipients: string[]; subjectPrefix: string; locale?: Locale };
   workflowUrl: (workflowId: string) => string;
   /** Most alerts mailed in one digest; the rest wait for the next. @default 200 */
   maxAlertsPerDigest?: number;
@@ -37,12 +38,12 @@ export function createAlertActivities(deps: AlertActivityDeps) {
       const state = await deps.alerts.digestState();
       if (alerts.length === 0) {
         if (!state.inTrouble) return { mailed: 0, recovery: false };
-        const recovery = formatRecoveryMail({ subjectPrefix: deps.mail.subjectPrefix, since: state.lastSentAt });
+        const recovery = formatRecoveryMail({ subjectPrefix: deps.mail.subjectPrefix, since: state.lastSentAt, locale: deps.mail.locale ?? 'en' });
         await mail(recovery.subject, recovery.text);
         await deps.alerts.saveDigestState({ inTrouble: false, lastSentAt: new Date() });
         return { mailed: 0, recovery: true };
       }
-      const digest = formatDigestMail(alerts, { subjectPrefix: deps.mail.subjectPrefix, workflowUrl: deps.workflowUrl });
+      const digest = formatDigestMail(alerts, { subjectPrefix: deps.mail.subjectPrefix, workflowUrl: deps.workflowUrl, locale: deps.mail.locale ?? 'en' });
       await mail(digest.subject, digest.text);
       await deps.alerts.markSent(
         alerts.map((alert) => alert._id),

@@ -1,3 +1,4 @@
+import { message } from '../domain/i18n/i18n';
 import { ObjectId } from 'mongodb';
 import type { FailureRecord, Outcome } from '../common/pipeline';
 import { AlertKind } from '../domain/alerts/alert-repository';
@@ -41,6 +42,7 @@ export function createFailureActivities(deps: FailureActivityDeps) {
       await deps.alerting.raise({
         kind: ALERT_KIND_BY_STEP[failure.step],
         summary: `${failure.step} failed (${failure.errorType}): ${failure.message}`.slice(0, 300),
+        summaryMessage: message('mail.alert.failure', { step: failure.step, type: failure.errorType, error: failure.message.slice(0, 300) }),
         detail: {
           failedMessageId: id.toHexString(),
           url: failure.envelope.summary.url,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { message } from '../domain/i18n/i18n';
 import { AlertKind, type NewAlert } from '../domain/alerts/alert-repository';
 import type { Logger } from '../domain/logging/logger';
 import type { ServiceSupervisionRecord, SupervisionStateStore } from './supervision-state';
@@ -220,6 +221,7 @@ export function giveUpAlert(report: GiveUpReport): NewAlert {
   return {
     kind: AlertKind.ServiceDown,
     summary: `stack service ${report.service} kept dying (${report.deaths.length} times in ${Math.round(report.windowMs / 60_000)} min); crawlflow up stopped restarting it`,
+    summaryMessage: message('mail.alert.service_down', { service: report.service, deaths: String(report.deaths.length), minutes: String(Math.round(report.windowMs / 60_000)) }),
     detail: {
       service: report.service,
       deaths: report.deaths.map((at) => at.toISOString()),

@@ -1,3 +1,4 @@
+import { message as i18nMessage } from '../domain/i18n/i18n';
 import type { Client } from '@temporalio/client';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Db } from 'mongodb';
@@ -231,6 +232,7 @@ export function createBridge(deps: BridgeDeps) {
     await deps.alerting.raise({
       kind: AlertKind.DeadLetter,
       summary: `record ${origin.topic}/${origin.partition}@${origin.offset} dead-lettered: ${reason} (${detail})`.slice(0, 300),
+      summaryMessage: i18nMessage('mail.alert.dead_letter', { topic: origin.topic, partition: String(origin.partition), offset: String(origin.offset), reason, detail: detail.slice(0, 300) }),
       detail: { failedMessageId: failure.toHexString(), deadLetterTopic: config.kafka.deadLetterTopic },
     });
     dependencies.reachable(Dependency.MongoDB);

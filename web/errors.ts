@@ -70,10 +70,10 @@ export function toErrorReply(error: unknown, logger: Logger, locale: Locale = 'e
     return { status: error.statusCode, body: { error: error.code, message: said(error, locale), ...(error.field ? { field: error.field } : {}) } };
   }
   if (error instanceof GeneratorActionError) {
-    return { status: GENERATOR_STATUS_OF[error.problem], body: { error: error.problem, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+    return { status: GENERATOR_STATUS_OF[error.problem], body: { error: error.problem, message: said(error, locale), ...(error.field ? { field: error.field } : {}) } };
   }
-  if (error instanceof RecordValidationError) return { status: 400, body: { error: 'invalid', message: error.message } };
-  if (error instanceof DuplicateRecordError) return { status: 409, body: { error: 'exists', message: error.message } };
+  if (error instanceof RecordValidationError) return { status: 400, body: { error: 'invalid', message: said(error, locale) } };
+  if (error instanceof DuplicateRecordError) return { status: 409, body: { error: 'exists', message: said(error, locale) } };
   if (error instanceof IngestSaveError) {
     logger.error({ err: error }, 'a submission could not be saved');
     return { status: 500, body: { error: 'save_failed', message: error.message } };

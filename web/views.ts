@@ -1,3 +1,5 @@
+import { translate, type Locale } from '../domain/i18n/i18n';
+import type { IngestReceipt, ReceiptLine } from '../domain/ingest/receipt';
 import type { CrawlerTask, CrawlerTaskStatus } from '../domain/store/crawler-tasks';
 import { CRAWLER_TASK_STATUS_NAMES } from '../domain/store/crawler-tasks';
 import { GeneratorLogStatus, type GeneratorRun } from '../domain/store/generator-logs';
@@ -80,7 +82,8 @@ export function runView(run: GeneratorRun, links: TemporalLinks) {
   };
 }
 
-export function logEntryView(entry: ErrorLogDocument | FailureLogDocument, links: TemporalLinks) {
+/** `locale`: the reader's; the reason is said in it when the entry has a reason message, `reasonMessage` beside for the page. */
+export function logEntryView(entry: ErrorLogDocument | FailureLogDocument, links: TemporalLinks, locale: Locale = 'en') {
   return {
     id: entry._id.toHexString(),
     job: entry.job?.toHexString() ?? null,
@@ -92,7 +95,8 @@ export function logEntryView(entry: ErrorLogDocument | FailureLogDocument, links
     input: entry.input.slice(0, 2000),
     inputLength: entry.input_length,
     reasonCode: entry.reason_code,
-    reason: entry.reason,
+    reason: entry.reason_message ? translate(locale, entry.reason_message) : entry.reason,
+    reasonMessage: entry.reason_message ?? null,
     duplicateOf: 'duplicate_of' in entry ? (entry.duplicate_of?.toHexString() ?? null) : null,
     addedAt: entry.add_datetime.toISOString(),
     links: {
@@ -124,5 +128,21 @@ export function ingestRunView(run: IngestRunDocument, links: TemporalLinks) {
     startedAt: run.start_datetime.toISOString(),
     finishedAt: run.finish_datetime?.toISOString() ?? null,
     links: { runs: links.job(run.job.toHexString()) },
+  };
+}
+
+/** A receipt line with its reason (and a rules change's note) in the reader's locale; the messages stay beside for the page. */
+export function receiptLineView<T extends ReceiptLine>(line: T, locale: Locale): T {
+  const reason = line.reasonMessage ? { reason: translate(locale, line.reasonMessage) } : {};
+  const rulesChange = line.rulesChange ? { rulesChange: { ...line.rulesChange, note: translate(locale, line.rulesChange.noteMessage) } } : {};
+  return { ...line, ...reason, ...rulesChange };
+}
+
+/** A receipt in the reader's locale (its lines' reasons, why it stopped). */
+export function receiptView(receipt: IngestReceipt, locale: Locale): IngestReceipt {
+  return {
+    ...receipt,
+    error: receipt.errorMessage ? translate(locale, receipt.errorMessage) : receipt.error,
+    lines: receipt.lines.map((line) => receiptLineView(line, locale)),
   };
 }

@@ -66,7 +66,7 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
           alerts,
           alerting,
           mailer,
-          mail: { from: config.alerts.from, recipients: config.alerts.recipients, subjectPrefix: config.alerts.subject },
+          mail: { from: config.alerts.from, recipients: config.alerts.recipients, subjectPrefix: config.alerts.subject, locale: config.alerts.mailLocale },
           workflowUrl: (workflowId) => workflowUrl(config.temporal, workflowId),
         }),
       },

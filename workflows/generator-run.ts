@@ -58,6 +58,7 @@ export async function generatorRunWorkflow(input: GeneratorRunInput): Promise<Ge
     await recordAlert({
       kind: GENERATOR_FAILED,
       summary: `generator ${input.generatorId} could not run: ${message}`,
+      summaryMessage: { key: 'mail.alert.generator_could_not_run', params: { generator: input.generatorId, error: message.slice(0, 300) } },
       detail: { generatorId: input.generatorId, trigger: input.trigger, error: message },
       workflowId,
     });
@@ -82,6 +83,7 @@ export async function generatorRunWorkflow(input: GeneratorRunInput): Promise<Ge
     await recordAlert({
       kind: GENERATOR_FAILED,
       summary: `generator ${name} failed: ${(summary.reason ?? '').split('\n')[0]}`,
+      summaryMessage: { key: 'mail.alert.generator_failed', params: { generator: name, reason: (summary.reason ?? '').split('\n')[0] ?? '' } },
       detail,
       workflowId,
       ...(summary.jobName ? { job: summary.jobName } : {}),
@@ -90,6 +92,7 @@ export async function generatorRunWorkflow(input: GeneratorRunInput): Promise<Ge
     await recordAlert({
       kind: GENERATOR_NO_URIS,
       summary: `generator ${name} stored no new URI (${summary.duplicate} duplicate, ${summary.invalid} invalid)`,
+      summaryMessage: { key: 'mail.alert.generator_no_uris', params: { generator: name, duplicate: String(summary.duplicate), invalid: String(summary.invalid) } },
       detail,
       workflowId,
       ...(summary.jobName ? { job: summary.jobName } : {}),

@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/i18n';
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 
 /**
@@ -25,8 +26,10 @@ export type AlertKind = (typeof AlertKind)[keyof typeof AlertKind];
 
 export interface NewAlert {
   kind: AlertKind;
-  /** One line a person reads first. */
+  /** One line a person reads first (English). */
   summary: string;
+  /** The same as a catalogue message (domain/i18n), so the mail says it in ALERT_MAIL_LOCALE. */
+  summaryMessage?: Message;
   /** Details: the error, the URL, the message id… (kept small: it goes into a mail). */
   detail?: Record<string, unknown>;
   workflowId?: string;

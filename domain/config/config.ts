@@ -1,3 +1,4 @@
+import type { Locale } from '../i18n/i18n';
 import { availableParallelism } from 'node:os';
 import { taskQueueNames, type TaskQueueNames } from '../../common/task-queues';
 import { envSchema, ENV_VARIABLE_NAMES, type Env } from './env-schema';
@@ -47,6 +48,8 @@ export interface Config {
     recipients: string[];
     subject: string;
     digestIntervalSeconds: number;
+    /** Language of alert mails (ALERT_MAIL_LOCALE). */
+    mailLocale: Locale;
   };
   fetch: {
     spiderApi: string | undefined;
@@ -151,6 +154,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       recipients: env.ALERT_RECIPIENTS,
       subject: env.ALERT_SUBJECT,
       digestIntervalSeconds: env.ALERT_DIGEST_INTERVAL_SECONDS,
+      mailLocale: env.ALERT_MAIL_LOCALE,
     },
     fetch: {
       spiderApi: env.SPIDER_API,

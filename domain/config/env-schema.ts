@@ -1,3 +1,4 @@
+import { LOCALES, parseLocale } from '../i18n/i18n';
 import { z } from 'zod';
 
 /**
@@ -140,6 +141,13 @@ export const envSchema = z.object({
   ALERT_RECIPIENTS: list(['ops@localhost']).describe("Comma-separated alert recipients (the seed's monitor_mail_list)"),
   ALERT_SUBJECT: text('[crawlflow] failures').describe("Subject prefix of alert digests (the seed's monitor_mail_sub)"),
   ALERT_DIGEST_INTERVAL_SECONDS: positiveInt(60).describe('How often pending alerts are mailed as one digest'),
+  ALERT_MAIL_LOCALE: z
+    .string()
+    .trim()
+    .default('en')
+    .refine((value) => parseLocale(value) !== undefined, { error: `must be one of ${LOCALES.join(', ')}` })
+    .transform((value) => parseLocale(value)!)
+    .describe('Language of alert mails: en or zh-CN'),
 
   // Message pipeline
   PIPELINE_MODE: z

@@ -1,3 +1,4 @@
+import { format, message, type Message } from '../i18n/i18n';
 import type { ObjectId } from 'mongodb';
 import type { ScriptLine } from '../sandbox/line-splitter';
 import type { CrawlerTaskRepository, NewCrawlerTask } from '../store/crawler-tasks';
@@ -53,11 +54,11 @@ export function createUriSink(options: UriSinkOptions) {
   let sampled = 0;
   const common = { job: options.job, generator: options.generator, source: LogSource.Generator, workflowId: options.workflowId };
 
-  const invalid = (errors: ErrorLogEntry[], line: number, input: string, reasonCode: string, reason: string) => {
+  const invalid = (errors: ErrorLogEntry[], line: number, input: string, reasonCode: string, reasonMessage: Message) => {
     counts.invalid += 1;
     if (sampled >= maxErrorSamples) return;
     sampled += 1;
-    errors.push({ ...common, line, input: redactUserinfo(input), reasonCode, reason });
+    errors.push({ ...common, line, input: redactUserinfo(input), reasonCode, reason: format('en', reasonMessage.key, reasonMessage.params), reasonMessage });
   };
 
   async function store(batch: NewCrawlerTask[]): Promise<void> {
@@ -85,7 +86,7 @@ export function createUriSink(options: UriSinkOptions) {
       for (const line of lines) {
         lineNumber += 1;
         if (line.kind === 'overlong') {
-          invalid(errors, lineNumber, line.head, 'too_long', `a line of ${line.length} characters (only its first ${line.head.length} are kept here)`);
+          invalid(errors, lineNumber, line.head, 'too_long', message('receipt.overlong_line', { length: String(line.length), kept: String(line.head.length) }));
           continue;
         }
         if (line.text.trim() === '') {
@@ -94,7 +95,7 @@ export function createUriSink(options: UriSinkOptions) {
         }
         const prepared = prepareUri(line.text, options.policy);
         if (!prepared.ok) {
-          invalid(errors, lineNumber, line.text, prepared.code, prepared.reason);
+          invalid(errors, lineNumber, line.text, prepared.code, prepared.reasonMessage);
           continue;
         }
         batch.push({ uri: prepared.normalized, uriHash: prepared.hash, original: redactUserinfo(line.text), line: lineNumber });

@@ -11,8 +11,11 @@ export const DEFAULT_LOCALE: Locale = 'en';
 
 export const CATALOGUES: Readonly<Record<Locale, Readonly<Record<string, string>>>> = { en: EN, 'zh-CN': ZH_CN };
 
-/** A value a placeholder can take: `{name}`, `{count, plural, …}`, `{when, date}`. */
-export type MessageValue = string | number | Date;
+/**
+ * A value a placeholder can take: `{name}`, `{count, plural, …}`, `{when, date}`, or another
+ * {@link Message}, said in the same locale (a reason inside a sentence).
+ */
+export type MessageValue = string | number | Date | Message;
 export type MessageParams = Readonly<Record<string, MessageValue>>;
 
 /**
@@ -29,7 +32,7 @@ export function message(key: MessageKey, params?: MessageParams): Message {
 }
 
 export function isMessage(value: unknown): value is Message {
-  return typeof value === 'object' && value !== null && typeof (value as Message).key === 'string' && (value as Message).key in EN;
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && typeof (value as Message).key === 'string' && (value as Message).key in EN;
 }
 
 /** A locale named by a user or a setting ("zh", "zh-cn", "en-GB", "zh-Hans-CN"), or undefined if crawlflow has none for it. */
@@ -74,7 +77,13 @@ function compiledMessage(locale: Locale, key: MessageKey): IntlMessageFormat {
  * as text here: the page gives them meaning (web/public/i18n.js); server text is plain.
  */
 export function format(locale: Locale, key: MessageKey, params?: MessageParams): string {
-  return String(compiledMessage(locale, key).format(params as Record<string, MessageValue> | undefined));
+  return String(compiledMessage(locale, key).format(params && said(locale, params)));
+}
+
+function said(locale: Locale, params: MessageParams): Record<string, string | number | Date> {
+  const values: Record<string, string | number | Date> = {};
+  for (const [name, value] of Object.entries(params)) values[name] = isMessage(value) ? format(locale, value.key, value.params) : value;
+  return values;
 }
 
 /** A {@link Message} (or an already-written string, kept as it is) in `locale`. */

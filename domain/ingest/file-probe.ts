@@ -1,3 +1,4 @@
+import { message } from '../i18n/i18n';
 import { open } from 'node:fs/promises';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
@@ -43,9 +44,9 @@ export async function probeFile(path: string, options: { maxBytes: number; encod
   } finally {
     await handle.close();
   }
-  if (size === 0) throw new IngestInputError(InputProblem.Empty, 'the file is empty');
+  if (size === 0) throw new IngestInputError(InputProblem.Empty, message('errors.file_empty'));
   if (size > options.maxBytes) {
-    throw new IngestInputError(InputProblem.TooLarge, `the file is ${size} bytes; the limit is ${options.maxBytes} (INGEST_MAX_UPLOAD_BYTES)`);
+    throw new IngestInputError(InputProblem.TooLarge, message('errors.file_too_large', { size: String(size), max: String(options.maxBytes) }));
   }
   return { size, ...probeSample(sample, options.encoding) };
 }
@@ -57,7 +58,7 @@ export function probeSample(sample: Buffer, statedEncoding?: string): Omit<FileP
   let encodingSource: FileProbe['encodingSource'];
   if (statedEncoding !== undefined && statedEncoding.trim() !== '') {
     if (!iconv.encodingExists(statedEncoding.trim())) {
-      throw new IngestInputError(InputProblem.BadEncoding, `unknown encoding "${statedEncoding}" (try utf-8, gb18030, big5, shift_jis, windows-1252, utf-16le)`);
+      throw new IngestInputError(InputProblem.BadEncoding, message('errors.unknown_encoding', { encoding: statedEncoding }));
     }
     encoding = statedEncoding.trim().toLowerCase();
     encodingSource = 'stated';
@@ -71,7 +72,7 @@ export function probeSample(sample: Buffer, statedEncoding?: string): Omit<FileP
   const wide = /^utf-?(16|32)/i.test(encoding);
   if (!wide) {
     const kind = binaryKind(sample);
-    if (kind) throw new IngestInputError(InputProblem.BinaryFile, `this is a binary file (${kind}), not a text file of URIs`);
+    if (kind) throw new IngestInputError(InputProblem.BinaryFile, message('errors.binary_file', { kind }));
   }
   if (encoding === '') {
     if (isUtf8(sample)) {
@@ -90,7 +91,7 @@ export function probeSample(sample: Buffer, statedEncoding?: string): Omit<FileP
   }
   const decoded = iconv.decode(sample, encoding);
   if (decoded.replace(/^\uFEFF/, '').trim() === '' && sample.length < PROBE_BYTES) {
-    throw new IngestInputError(InputProblem.Empty, 'the file is empty: it holds only whitespace');
+    throw new IngestInputError(InputProblem.Empty, message('errors.file_blank'));
   }
   const firstLine = decoded.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/, 1)[0] ?? '';
   return { encoding, encodingSource, firstLine };

@@ -1,4 +1,5 @@
 import { ObjectId } from 'mongodb';
+import { format, message, type Message } from '../i18n/i18n';
 import type { Logger } from '../logging/logger';
 import type { TaskInsertOutcome } from '../store/crawler-tasks';
 import type { ErrorLogEntry, FailureLogEntry, LogSource } from '../store/ingest-logs';
@@ -9,7 +10,7 @@ import type { Store } from '../store/store';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
 import { URI_RULES_VERSION } from '../uris/normalize';
 import { redactUserinfo } from '../uris/redact';
-import { MAX_URI_CHARS, UriRejection } from '../uris/validate';
+import { tooLong, UriRejection } from '../uris/validate';
 import { IngestInputError, InputProblem } from './errors';
 import type { InputLine, LineSource } from './line-sources';
 import { emptyCounts, RECEIPT_INPUT_CHARS, type IngestProgress, type IngestReceipt, type ReceiptLine } from './receipt';
@@ -62,6 +63,7 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
   let started = false;
   let failedBatches = 0;
   let stoppedBecause: string | null = null;
+  let stoppedMessage: Message | null = null;
   const startedAt = new Date();
   const logContext = { job: job.id, jobName: job.name, source: options.source, ingest: ingestId };
   // Keeps repeats of earlier lines out of the big insert (FerretDB's fast path); memory bounded.
@@ -114,22 +116,24 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
       const text = redactUserinfo(line.text);
       const input = text.slice(0, RECEIPT_INPUT_CHARS);
       if (prepared === null || !prepared.ok) {
-        const { code, reason } = prepared === null ? line.problem! : prepared;
-        errors.push({ ...logContext, line: line.line, input: text, reasonCode: code, reason });
-        emit({ line: line.line, input, outcome: 'invalid', code, reason });
+        const { code, reason, reasonMessage } = prepared === null ? line.problem! : prepared;
+        errors.push({ ...logContext, line: line.line, input: text, reasonCode: code, reason, reasonMessage: reasonMessage ?? null });
+        emit({ line: line.line, input, outcome: 'invalid', code, reason, ...(reasonMessage ? { reasonMessage } : {}) });
         continue;
       }
       const outcome = outcomeOf.get(pending)!;
       if (outcome.kind === 'accepted') {
         emit({ line: line.line, input, outcome: 'accepted', uri: prepared.normalized, taskId: outcome.taskId.toHexString() });
       } else if (outcome.kind === 'duplicate') {
-        const reason = `duplicate of task ${outcome.taskId.toHexString()}`;
-        errors.push({ ...logContext, line: line.line, input: text, reasonCode: 'duplicate', reason, duplicateOf: outcome.taskId });
-        emit({ line: line.line, input, outcome: 'duplicate', uri: prepared.normalized, taskId: outcome.taskId.toHexString(), reason });
+        const reasonMessage = message('receipt.duplicate', { task: outcome.taskId.toHexString() });
+        const reason = format('en', reasonMessage.key, reasonMessage.params);
+        errors.push({ ...logContext, line: line.line, input: text, reasonCode: 'duplicate', reason, reasonMessage, duplicateOf: outcome.taskId });
+        emit({ line: line.line, input, outcome: 'duplicate', uri: prepared.normalized, taskId: outcome.taskId.toHexString(), reason, reasonMessage });
       } else {
         failedHere++;
         failures.push({ ...logContext, line: line.line, input: text, reasonCode: 'save_failed', reason: outcome.reason });
-        emit({ line: line.line, input, outcome: 'failed', code: 'save_failed', reason: `not saved: ${outcome.reason}` });
+        const reasonMessage = message('receipt.not_saved', { reason: outcome.reason });
+        emit({ line: line.line, input, outcome: 'failed', code: 'save_failed', reason: format('en', reasonMessage.key, reasonMessage.params), reasonMessage });
       }
     }
     const [errorMisses, failureMisses] = await Promise.all([
@@ -143,7 +147,8 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
     failedBatches = valid.length > 0 && failedHere === valid.length ? failedBatches + 1 : 0;
     if (failedBatches >= MAX_FAILED_BATCHES) {
       const last = outcomes.find((outcome) => outcome.kind === 'failed');
-      stoppedBecause = `stopped after line ${batch.at(-1)!.line.line}: ${MAX_FAILED_BATCHES} batches in a row failed to save (${last?.kind === 'failed' ? last.reason : 'unknown'})`;
+      stoppedMessage = message('receipt.stopped', { line: String(batch.at(-1)!.line.line), batches: MAX_FAILED_BATCHES, reason: last?.kind === 'failed' ? last.reason : 'unknown' });
+      stoppedBecause = format('en', stoppedMessage.key, stoppedMessage.params);
     }
     options.onProgress?.({ bytesRead: options.input.bytesRead(), totalBytes: options.input.totalBytes, counts: { ...counts } });
   }
@@ -179,7 +184,7 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
   finalError ??= stoppedBecause;
 
   if (!started) {
-    if (finalError === null) throw new IngestInputError(InputProblem.Empty, 'no URIs: the input holds only blank lines');
+    if (finalError === null) throw new IngestInputError(InputProblem.Empty, message('errors.only_blank_lines'));
     throw new Error(finalError);
   }
   const status = finalError === null ? 'done' : 'failed';
@@ -198,6 +203,7 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
     rulesVersion: URI_RULES_VERSION,
     status,
     error: finalError,
+    errorMessage: finalError !== null && finalError === stoppedBecause ? stoppedMessage : null,
     counts,
     lines: receiptLines,
     linesTruncated,
@@ -208,7 +214,8 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
 function prepareLine(line: InputLine, policy: UriPolicy): ReturnType<typeof prepareUri> {
   if (line.length > line.text.length) {
     // The reader cut a very long line; validate on its real length.
-    return { ok: false, original: line.text, code: UriRejection.TooLong, reason: `longer than ${MAX_URI_CHARS} characters (${line.length})` };
+    const reasonMessage = tooLong(line.length);
+    return { ok: false, original: line.text, code: UriRejection.TooLong, reason: format('en', reasonMessage.key, reasonMessage.params), reasonMessage };
   }
   return prepareUri(line.text, policy);
 }

@@ -1,3 +1,4 @@
+import { format, message, type Message } from '../i18n/i18n';
 import { createReadStream } from 'node:fs';
 import { parse as parseCsv, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
@@ -15,7 +16,7 @@ export interface InputLine {
   /** Not a URI and not an error: a blank line, an empty cell, a CSV header. */
   skip?: boolean;
   /** The input itself is malformed here (a broken CSV row): goes to the error log as is. */
-  problem?: { code: string; reason: string };
+  problem?: { code: string; reason: string; reasonMessage?: Message };
 }
 
 /** Lines plus how far through the input they are (for progress). */
@@ -145,7 +146,7 @@ export function csvFileSource(path: string, options: CsvOptions & { encoding: st
   const delimiter = options.delimiter ?? guessDelimiter(options.firstLine);
   const wanted = options.column?.trim();
   const columnNumber = wanted && /^\d+$/.test(wanted) ? Number(wanted) : undefined;
-  if (columnNumber === 0) throw new IngestInputError(InputProblem.BadColumn, 'column numbers start at 1');
+  if (columnNumber === 0) throw new IngestInputError(InputProblem.BadColumn, message('errors.column_zero'));
   return {
     totalBytes: options.totalBytes,
     bytesRead: () => counter.bytes,
@@ -163,7 +164,7 @@ export function csvFileSource(path: string, options: CsvOptions & { encoding: st
         on_skip: (error: CsvError | undefined) => {
           if (!error) return;
           const line = Number((error as CsvError & { lines?: number }).lines ?? 0);
-          skipped.push({ line, text: '', length: 0, problem: { code: 'csv_error', reason: `malformed CSV row: ${error.message}` } });
+          skipped.push({ line, text: '', length: 0, problem: problem('csv_error', message('receipt.csv.malformed', { detail: error.message })) });
         },
       });
       decodedChunks(path, options.encoding, counter).pipe(parser);
@@ -186,7 +187,7 @@ export function csvFileSource(path: string, options: CsvOptions & { encoding: st
             line: info.lines,
             text: record.join(delimiter).slice(0, MAX_LOGGED_INPUT_CHARS),
             length: 0,
-            problem: { code: 'csv_error', reason: `the row has ${record.length} column(s); the URI column is number ${index! + 1}` },
+            problem: problem('csv_error', message('receipt.csv.short_row', { columns: record.length, column: String(index! + 1) })),
           };
           continue;
         }
@@ -201,19 +202,23 @@ function chooseColumn(first: string[], wanted: string | undefined, columnNumber:
   const names = first.map((cell) => cell.trim().toLowerCase());
   if (wanted !== undefined && wanted !== '' && columnNumber === undefined) {
     const index = names.indexOf(wanted.toLowerCase());
-    if (header === false) throw new IngestInputError(InputProblem.BadColumn, `column "${wanted}" is a name, but the file was said to have no header row`);
+    if (header === false) throw new IngestInputError(InputProblem.BadColumn, message('errors.column_name_without_header', { column: wanted }));
     if (index < 0) {
-      throw new IngestInputError(InputProblem.BadColumn, `no column "${wanted}" in the header row (it has: ${first.map((cell) => JSON.stringify(cell.trim())).join(', ')})`);
+      throw new IngestInputError(InputProblem.BadColumn, message('errors.no_such_column', { column: wanted, columns: first.map((cell) => JSON.stringify(cell.trim())).join(', ') }));
     }
     return { index, header: true };
   }
   const index = columnNumber !== undefined ? columnNumber - 1 : 0;
   if (columnNumber !== undefined && index >= first.length) {
-    throw new IngestInputError(InputProblem.BadColumn, `column ${columnNumber} does not exist: the first row has ${first.length} column(s)`);
+    throw new IngestInputError(InputProblem.BadColumn, message('errors.column_missing', { column: String(columnNumber), count: first.length }));
   }
   if (columnNumber === undefined) {
     const named = names.findIndex((name) => URI_HEADERS.includes(name));
     if (named >= 0 && header !== false) return { index: named, header: true };
   }
   return { index, header: header ?? !(first[index] ?? '').includes('://') };
+}
+
+function problem(code: string, reasonMessage: Message): { code: string; reason: string; reasonMessage: Message } {
+  return { code, reason: format('en', reasonMessage.key, reasonMessage.params), reasonMessage };
 }

@@ -51,9 +51,10 @@ export async function rebuildReceipt(
       outcome: entry.reason_code === 'duplicate' ? 'duplicate' : 'invalid',
       ...(entry.reason_code === 'duplicate' ? {} : { code: entry.reason_code }),
       reason: entry.reason,
+      ...(entry.reason_message ? { reasonMessage: entry.reason_message } : {}),
       ...(entry.duplicate_of ? { taskId: entry.duplicate_of.toHexString() } : {}),
     })),
-    ...failures.map((entry): Rebuilt => ({ line: entry.line ?? 0, full: entry.input, inputCut: entry.input_length > entry.input.length, input: '', outcome: 'failed', code: entry.reason_code, reason: entry.reason })),
+    ...failures.map((entry): Rebuilt => ({ line: entry.line ?? 0, full: entry.input, inputCut: entry.input_length > entry.input.length, input: '', outcome: 'failed', code: entry.reason_code, reason: entry.reason, ...(entry.reason_message ? { reasonMessage: entry.reason_message } : {}) })),
   ]
     .sort((a, b) => a.line - b.line)
     .slice(0, limit);

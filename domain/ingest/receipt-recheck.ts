@@ -1,3 +1,4 @@
+import { format, message, type Message } from '../i18n/i18n';
 import type { ObjectId } from 'mongodb';
 import { crawlerTaskId } from '../store/crawler-tasks';
 import { URI_RULES_VERSION } from '../uris/normalize';
@@ -23,8 +24,9 @@ export interface RulesChange {
   /** invalid: why the current rules reject it. */
   code?: string;
   reason?: string;
-  /** The change in words. */
+  /** The change in words (English), and as a catalogue message. */
   note: string;
+  noteMessage: Message;
 }
 
 /** A stored line as the receipt rebuilds it. */
@@ -59,15 +61,16 @@ export function recheckLine(line: StoredLine, context: { job: ObjectId; storedRu
   if (line.outcome === 'invalid' && (line.code === undefined || !RULE_REJECTIONS.has(line.code))) return null;
   const prepared = prepareUri(line.input, context.policy);
   const versions = { storedRulesVersion: context.storedRulesVersion, rulesVersion: URI_RULES_VERSION };
-  const under = `under URI rules version ${URI_RULES_VERSION}`;
+  const version = String(URI_RULES_VERSION);
+  const noted = (noteMessage: Message) => ({ note: format('en', noteMessage.key, noteMessage.params), noteMessage });
   if (!prepared.ok) {
     if (line.outcome === 'invalid') return null;
-    return { ...versions, outcome: 'invalid', code: prepared.code, reason: prepared.reason, note: `invalid ${under}: ${prepared.reason}` };
+    return { ...versions, outcome: 'invalid', code: prepared.code, reason: prepared.reason, ...noted(message('receipt.rules.invalid', { version, reason: prepared.reasonMessage })) };
   }
   const taskId = crawlerTaskId(context.job, prepared.hash).toHexString();
   if (line.outcome === 'invalid') {
-    return { ...versions, outcome: 'accepted', uri: prepared.normalized, taskId, note: `valid ${under}: ${prepared.normalized}` };
+    return { ...versions, outcome: 'accepted', uri: prepared.normalized, taskId, ...noted(message('receipt.rules.valid', { version, uri: prepared.normalized })) };
   }
   if (line.taskId === undefined || line.taskId === taskId) return null;
-  return { ...versions, outcome: 'accepted', uri: prepared.normalized, taskId, note: `normalized differently ${under}: ${prepared.normalized} (task ${taskId})` };
+  return { ...versions, outcome: 'accepted', uri: prepared.normalized, taskId, ...noted(message('receipt.rules.renormalized', { version, uri: prepared.normalized, task: taskId })) };
 }

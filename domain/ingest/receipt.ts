@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/i18n';
 import type { IngestCounts } from '../store/ingest-runs';
 import type { RulesChange } from './receipt-recheck';
 
@@ -15,8 +16,10 @@ export interface ReceiptLine {
   taskId?: string;
   /** invalid and failed: machine-readable reason. */
   code?: string;
-  /** invalid, duplicate and failed: the reason in words ("duplicate of task …"). */
+  /** invalid, duplicate and failed: the reason in words ("duplicate of task …"); the web API says it in the reader's language. */
   reason?: string;
+  /** The reason as a catalogue message (domain/i18n). */
+  reasonMessage?: Message;
   /** A stored receipt of an ingest run under older URI rules: what the current rules make of the line, where that differs. */
   rulesChange?: RulesChange;
 }
@@ -36,6 +39,8 @@ export interface IngestReceipt {
   status: 'done' | 'failed';
   /** Why processing stopped early (status failed); the lines before it were handled. */
   error: string | null;
+  /** The same as a catalogue message, when crawlflow itself stopped it. */
+  errorMessage?: Message | null;
   counts: IngestCounts;
   /** The first lines, in order (all of them for small inputs); the rest are in the logs. */
   lines: ReceiptLine[];

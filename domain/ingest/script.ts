@@ -1,3 +1,4 @@
+import { message } from '../i18n/i18n';
 import { Cron } from 'croner';
 import { GeneratorLanguage, GeneratorPriority, GeneratorStatus, GENERATOR_STATUS_NAMES, MAX_GENERATOR_CODE_BYTES } from '../store/generators';
 import { binaryKind } from './file-probe';
@@ -21,34 +22,31 @@ export function checkScript(bytes: Buffer, filename: string | null, statedLangua
   } else {
     language = EXTENSIONS[extension];
     if (!language) {
-      throw new IngestInputError(
-        InputProblem.WrongFileType,
-        `a generator script must be a Python (.py) or Shell (.sh) file${filename ? ` (got "${filename}")` : ''}`,
-      );
+      throw new IngestInputError(InputProblem.WrongFileType, message('errors.script_wrong_type', { got: filename ? 'yes' : 'no', filename: filename ?? '' }));
     }
   }
-  if (bytes.length === 0) throw new IngestInputError(InputProblem.Empty, 'the script is empty');
+  if (bytes.length === 0) throw new IngestInputError(InputProblem.Empty, message('errors.script_empty'));
   if (bytes.length > MAX_GENERATOR_CODE_BYTES) {
-    throw new IngestInputError(InputProblem.TooLarge, `the script is ${bytes.length} bytes; a generator script may have at most ${MAX_GENERATOR_CODE_BYTES}`);
+    throw new IngestInputError(InputProblem.TooLarge, message('errors.script_too_large', { size: String(bytes.length), max: String(MAX_GENERATOR_CODE_BYTES) }));
   }
   const kind = binaryKind(bytes);
-  if (kind) throw new IngestInputError(InputProblem.BinaryFile, `this is a binary file (${kind}), not a script`);
+  if (kind) throw new IngestInputError(InputProblem.BinaryFile, message('errors.script_binary', { kind }));
   let code: string;
   try {
     code = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new IngestInputError(InputProblem.BinaryFile, 'the script is not UTF-8 text');
+    throw new IngestInputError(InputProblem.BinaryFile, message('errors.script_not_utf8'));
   }
-  if (code.trim() === '') throw new IngestInputError(InputProblem.Empty, 'the script holds only whitespace');
+  if (code.trim() === '') throw new IngestInputError(InputProblem.Empty, message('errors.script_blank'));
   const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(code);
   if (shebang) {
     const interpreter = (shebang[1]!.endsWith('/env') ? (shebang[2] ?? '') : shebang[1]!).split('/').pop() ?? '';
     const says: GeneratorLanguage | undefined = /^python/.test(interpreter) ? 'python' : /^(ba|da|z|k)?sh$/.test(interpreter) ? 'shell' : undefined;
     if (says === undefined) {
-      throw new IngestInputError(InputProblem.WrongFileType, `the script's #! line names "${interpreter}": only Python and Shell scripts run`);
+      throw new IngestInputError(InputProblem.WrongFileType, message('errors.script_interpreter', { interpreter }));
     }
     if (says !== language) {
-      throw new IngestInputError(InputProblem.WrongFileType, `the script's #! line says ${says}, but it was given as ${language}`);
+      throw new IngestInputError(InputProblem.WrongFileType, message('errors.script_language_mismatch', { says, language }));
     }
   }
   return { code, language };
@@ -58,7 +56,7 @@ export function parseLanguage(value: string): GeneratorLanguage {
   const key = value.trim().toLowerCase();
   if (['python', 'python3', 'py'].includes(key)) return GeneratorLanguage.Python;
   if (['shell', 'sh', 'bash'].includes(key)) return GeneratorLanguage.Shell;
-  throw new IngestInputError(InputProblem.BadSettings, `language "${value}": choose python or shell`);
+  throw new IngestInputError(InputProblem.BadSettings, message('errors.bad_language', { value: String(value) }));
 }
 
 /**
@@ -69,18 +67,18 @@ export function parseLanguage(value: string): GeneratorLanguage {
 export function checkCron(value: string | null | undefined): string | null {
   const cron = (value ?? '').trim().replace(/\s+/g, ' ');
   if (cron === '') return null;
-  if (cron.length > 128) throw new IngestInputError(InputProblem.BadCron, 'cron: at most 128 characters');
+  if (cron.length > 128) throw new IngestInputError(InputProblem.BadCron, message('errors.cron_too_long'));
   const macro = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(cron);
   if (!macro && cron.split(' ').length !== 5) {
-    throw new IngestInputError(InputProblem.BadCron, `cron "${cron}": expected five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *"`);
+    throw new IngestInputError(InputProblem.BadCron, message('errors.cron_fields', { cron }));
   }
   let next: Date | null;
   try {
     next = new Cron(cron, { paused: true }).nextRun();
   } catch (error) {
-    throw new IngestInputError(InputProblem.BadCron, `cron "${cron}": ${(error as Error).message.replace(/^CronPattern: /, '')}`);
+    throw new IngestInputError(InputProblem.BadCron, message('errors.cron_invalid', { cron, detail: (error as Error).message.replace(/^CronPattern: /, '') }));
   }
-  if (next === null) throw new IngestInputError(InputProblem.BadCron, `cron "${cron}" never fires`);
+  if (next === null) throw new IngestInputError(InputProblem.BadCron, message('errors.cron_never', { cron }));
   return cron;
 }
 
@@ -88,7 +86,7 @@ export function parsePriority(value: string | null | undefined): GeneratorPriori
   const key = (value ?? '').trim().toLowerCase().replace(/[\s_-]+/g, ' ');
   if (key === '') return GeneratorPriority.Medium;
   const found = Object.values(GeneratorPriority).find((priority) => priority === key || priority.replace(' ', '') === key);
-  if (!found) throw new IngestInputError(InputProblem.BadSettings, `priority "${value}": choose very high, high, medium or low`);
+  if (!found) throw new IngestInputError(InputProblem.BadSettings, message('errors.bad_priority', { value: String(value) }));
   return found;
 }
 
@@ -98,7 +96,7 @@ export function parseGeneratorStatus(value: string | number | null | undefined):
   const entries = Object.entries(GENERATOR_STATUS_NAMES) as Array<[string, string]>;
   const found = entries.find(([code, name]) => code === key || name === key || (name === 'test failed' && key === 'test fail'));
   if (!found) {
-    throw new IngestInputError(InputProblem.BadSettings, `status "${value}": choose ${entries.map(([code, name]) => `${name} (${code})`).join(', ')}`);
+    throw new IngestInputError(InputProblem.BadSettings, message('errors.bad_generator_status', { value: String(value), choices: entries.map(([code, name]) => `${name} (${code})`).join(', ') }));
   }
   return Number(found[0]) as GeneratorStatus;
 }
@@ -107,7 +105,7 @@ export function parseTimeout(value: string | number | null | undefined, fallback
   if (value === null || value === undefined || String(value).trim() === '') return fallback;
   const seconds = Number(String(value).trim());
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_GENERATOR_TIMEOUT_SECONDS) {
-    throw new IngestInputError(InputProblem.BadSettings, `timeout "${value}": a whole number of seconds from 1 to ${MAX_GENERATOR_TIMEOUT_SECONDS}`);
+    throw new IngestInputError(InputProblem.BadSettings, message('errors.bad_timeout', { value: String(value), max: String(MAX_GENERATOR_TIMEOUT_SECONDS) }));
   }
   return seconds;
 }
@@ -118,5 +116,5 @@ export function parseFlag(value: string | boolean | null | undefined, name: stri
   const key = value.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(key)) return true;
   if (['false', '0', 'no', 'off'].includes(key)) return false;
-  throw new IngestInputError(InputProblem.BadSettings, `${name} "${value}": true or false`);
+  throw new IngestInputError(InputProblem.BadSettings, message('errors.bad_flag', { name, value }));
 }

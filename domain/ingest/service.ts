@@ -1,3 +1,4 @@
+import { message } from '../i18n/i18n';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { LogSource } from '../store/ingest-logs';
@@ -71,16 +72,13 @@ export function createIngestService(deps: IngestServiceDeps) {
 
   async function resolveJob(name: string): Promise<Job> {
     const trimmed = (name ?? '').trim();
-    if (trimmed === '') throw new IngestInputError(InputProblem.UnknownJob, 'no job given');
+    if (trimmed === '') throw new IngestInputError(InputProblem.UnknownJob, message('errors.no_job_given'));
     const job = await store.jobs.findByName(trimmed);
     if (!job) {
       const names = (await store.jobs.list()).map((known) => known.name);
-      throw new IngestInputError(
-        InputProblem.UnknownJob,
-        `no job named "${trimmed}"${names.length ? ` (jobs: ${names.slice(0, 20).join(', ')})` : ' (create one with `crawlflow job create`)'}`,
-      );
+      throw new IngestInputError(InputProblem.UnknownJob, message('errors.unknown_job_listed', { job: trimmed, known: names.length ? 'yes' : 'no', jobs: names.slice(0, 20).join(', ') }));
     }
-    if (job.status !== JobStatus.On) throw new IngestInputError(InputProblem.JobDisabled, `job "${job.name}" is disabled`);
+    if (job.status !== JobStatus.On) throw new IngestInputError(InputProblem.JobDisabled, message('errors.job_disabled', { job: job.name }));
     return job;
   }
 
@@ -96,7 +94,7 @@ export function createIngestService(deps: IngestServiceDeps) {
     /** URIs typed by hand: any number, each at most 8000 characters. */
     async submitUris(input: { job: string; uris: readonly string[] } & IngestHooks): Promise<IngestReceipt> {
       const job = await resolveJob(input.job);
-      if (input.uris.every((uri) => uri.trim() === '')) throw new IngestInputError(InputProblem.Empty, 'no URIs given');
+      if (input.uris.every((uri) => uri.trim() === '')) throw new IngestInputError(InputProblem.Empty, message('errors.no_uris'));
       return ingestLines(store, logger, {
         job,
         source: LogSource.Manual,
@@ -114,9 +112,9 @@ export function createIngestService(deps: IngestServiceDeps) {
     async submitConfig(input: { job: string; config: string } & IngestHooks): Promise<IngestReceipt> {
       const job = await resolveJob(input.job);
       const text = (input.config ?? '').trim();
-      if (text === '') throw new IngestInputError(InputProblem.Empty, 'no configuration string given');
+      if (text === '') throw new IngestInputError(InputProblem.Empty, message('errors.no_config'));
       if (/[\r\n]/.test(text)) {
-        throw new IngestInputError(InputProblem.BadConfig, 'one configuration string at a time (it has several lines; use the URI list for many)');
+        throw new IngestInputError(InputProblem.BadConfig, message('errors.config_lines'));
       }
       return ingestLines(store, logger, {
         job,
@@ -166,7 +164,7 @@ export function createIngestService(deps: IngestServiceDeps) {
         networkAllowed: parseFlag(input.networkAllowed, 'network'),
         name: (input.name ?? '').trim() || (filename ?? 'generator').replace(/\.[A-Za-z0-9]+$/, '') || 'generator',
       };
-      if (settings.name.length > 128) throw new IngestInputError(InputProblem.BadSettings, 'name: at most 128 characters');
+      if (settings.name.length > 128) throw new IngestInputError(InputProblem.BadSettings, message('errors.name_too_long'));
       let generator: Generator;
       try {
         generator = await store.generators.create({ job: job.id, code, language, filename, ...settings });
@@ -207,8 +205,5 @@ function formatOf(filename: string | null): 'txt' | 'csv' {
   const extension = extensionOf(filename);
   if (extension === 'csv') return 'csv';
   if (extension === 'txt' || extension === 'text' || extension === 'lst') return 'txt';
-  throw new IngestInputError(
-    InputProblem.WrongFileType,
-    `a URI file must be .csv or .txt${filename ? ` (got "${filename}")` : ''}; generator scripts (.py, .sh) are uploaded as scripts`,
-  );
+  throw new IngestInputError(InputProblem.WrongFileType, message('errors.uri_file_type', { got: filename ? 'yes' : 'no', filename: filename ?? '' }));
 }

@@ -1,3 +1,4 @@
+import { message } from '../i18n/i18n';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ export async function spoolToTempFile(input: Readable, options: { maxBytes: numb
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
       if (bytes > options.maxBytes) {
-        callback(new IngestInputError(InputProblem.TooLarge, `the upload is larger than the limit of ${options.maxBytes} bytes (INGEST_MAX_UPLOAD_BYTES)`));
+        callback(new IngestInputError(InputProblem.TooLarge, message('errors.upload_too_large', { max: String(options.maxBytes) })));
         return;
       }
       options.onBytes?.(bytes);

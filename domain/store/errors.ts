@@ -1,9 +1,13 @@
+import { message, type Message } from '../i18n/i18n';
+
 /** A record would break one of the seed's field constraints (max_length, choices) or crawlflow's. */
 export class RecordValidationError extends Error {
   override readonly name = 'RecordValidationError';
   constructor(
     readonly field: string,
     readonly problem: string,
+    /** The same, to say in the reader's language (the web API does). */
+    readonly detail?: Message,
   ) {
     super(`${field}: ${problem}`);
   }
@@ -15,6 +19,7 @@ export class DuplicateRecordError extends Error {
   constructor(
     readonly collection: string,
     readonly key: string,
+    readonly detail?: Message,
   ) {
     super(`${collection}: ${key} already exists`);
   }
@@ -23,7 +28,7 @@ export class DuplicateRecordError extends Error {
 /** Enforces a seed `StringField(max_length=…)` so the seed's models can re-save what crawlflow writes. */
 export function checkMaxLength(field: string, value: string | null | undefined, maxLength: number): void {
   if (value != null && value.length > maxLength) {
-    throw new RecordValidationError(field, `at most ${maxLength} characters (got ${value.length})`);
+    throw new RecordValidationError(field, `at most ${maxLength} characters (got ${value.length})`, message('errors.field_too_long', { field, max: String(maxLength), length: String(value.length) }));
   }
 }
 

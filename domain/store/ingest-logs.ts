@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/i18n';
 import { ObjectId, type Collection as MongoCollection, type Db, type Filter, type IndexDescription } from 'mongodb';
 import { insertManyUnordered } from './bulk';
 import { Collection } from './collections';
@@ -37,8 +38,10 @@ interface LogEntryBase {
   input_length: number;
   /** Machine-readable reason: `too_long`, `invalid_url`, `scheme_not_allowed`, `duplicate`, … */
   reason_code: string;
-  /** The reason in words. */
+  /** The reason in words (English). */
   reason: string;
+  /** The reason as a catalogue message (domain/i18n), so a reader sees it in their language; null on entries from before. */
+  reason_message?: Message | null;
   /** The Temporal workflow the entry came from, if any. */
   workflow_id: string | null;
   add_datetime: Date;
@@ -66,6 +69,7 @@ export interface LogEntry {
   input: string;
   reasonCode: string;
   reason: string;
+  reasonMessage?: Message | null;
   workflowId?: string | null;
 }
 
@@ -149,6 +153,7 @@ function base(entry: LogEntry, now: Date): LogEntryBase {
     input_length: entry.input.length,
     reason_code: entry.reasonCode,
     reason: entry.reason,
+    reason_message: entry.reasonMessage ?? null,
     workflow_id: entry.workflowId ?? null,
     add_datetime: now,
   };

@@ -1,3 +1,4 @@
+import { message } from '../i18n/i18n';
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
 import { findCompanions } from './companions';
@@ -120,7 +121,7 @@ export function createJobRepository(db: Db) {
         await jobs.insertOne(document);
       } catch (error) {
         await settings.deleteOne({ _id: document._id }).catch(() => undefined);
-        if (isDuplicateKeyError(error)) throw new DuplicateRecordError(Collection.Job, `a job named ${JSON.stringify(name)}`);
+        if (isDuplicateKeyError(error)) throw new DuplicateRecordError(Collection.Job, `a job named ${JSON.stringify(name)}`, message('errors.job_exists', { job: name }));
         throw error;
       }
       // Counts from zero; if this write is lost, the first read counts the (few) tasks instead.
@@ -159,7 +160,7 @@ export function createJobRepository(db: Db) {
 export type JobRepository = ReturnType<typeof createJobRepository>;
 
 function checkJobFields(name: string, info: string, customer: string | null): void {
-  if (name === '') throw new RecordValidationError('name', 'must not be empty');
+  if (name === '') throw new RecordValidationError('name', 'must not be empty', message('errors.field_empty', { field: 'name' }));
   checkMaxLength('name', name, 128);
   checkMaxLength('info', info, 1024);
   checkMaxLength('customer', customer, 128);

@@ -1,3 +1,5 @@
+import { message, type Message } from '../i18n/i18n';
+
 /**
  * What the WHATWG parser lets through in a host but no DNS name or IP address can be. WHATWG
  * forbids only the characters that would break parsing; `{`, `&`, `*`, `!` … and empty labels
@@ -29,22 +31,19 @@ export function withoutTrailingDot(hostname: string): string {
  * Why a parsed URL's hostname (`url.hostname`) cannot be a real host, or null when it can.
  * IPv6 literals (`[…]`) and IPv4 addresses are already checked and serialized by WHATWG.
  */
-export function hostProblem(hostname: string): string | null {
+export function hostProblem(hostname: string): Message | null {
   if (hostname.startsWith('[')) return null;
   const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
   const labels = name.split('.');
-  const host = `host "${hostname.length > 100 ? `${hostname.slice(0, 100)}…` : hostname}"`;
-  if (labels.some((label) => label === '')) return `${host} has an empty label`;
+  const host = hostname.length > 100 ? `${hostname.slice(0, 100)}…` : hostname;
+  if (labels.some((label) => label === '')) return message('receipt.host.empty_label', { host });
   for (const char of name) {
     if (char !== '.' && !LABEL_CHARACTER.test(char)) {
-      const hint = char === '&' || char === '=' ? ' (is the "/?" before the query missing?)' : '';
-      return `${host} has ${JSON.stringify(char)}, which no domain name or IP address can have: letters, digits, "-", "_" and "." only${hint}`;
+      return message('receipt.host.bad_char', { host, char: JSON.stringify(char), hint: char === '&' || char === '=' ? 'query' : 'none' });
     }
   }
   const long = labels.find((label) => label.length > MAX_LABEL_CHARS);
-  if (long !== undefined) {
-    return `${host} has a label of ${long.length} characters; DNS allows at most ${MAX_LABEL_CHARS}`;
-  }
-  if (name.length > MAX_HOST_CHARS) return `${host} is ${name.length} characters long; DNS allows at most ${MAX_HOST_CHARS}`;
+  if (long !== undefined) return message('receipt.host.label_too_long', { host, length: String(long.length), max: String(MAX_LABEL_CHARS) });
+  if (name.length > MAX_HOST_CHARS) return message('receipt.host.too_long', { host, length: String(name.length), max: String(MAX_HOST_CHARS) });
   return null;
 }

@@ -1,3 +1,4 @@
+import { format, message, type Message } from '../i18n/i18n';
 import { hostProblem } from './host';
 
 /**
@@ -22,7 +23,8 @@ export const UriRejection = {
 } as const;
 export type UriRejection = (typeof UriRejection)[keyof typeof UriRejection];
 
-export type UriValidation = { ok: true; url: URL; trimmed: string } | { ok: false; code: UriRejection; reason: string };
+/** A rejection's `reason` is English (kept in the error log); `reasonMessage` is the same, to say in the reader's language. */
+export type UriValidation = { ok: true; url: URL; trimmed: string } | { ok: false; code: UriRejection; reason: string; reasonMessage: Message };
 
 export interface ValidateOptions {
   /** Lower-case scheme names without the colon (config `URI_ALLOWED_SCHEMES`). */
@@ -50,24 +52,27 @@ const PADDING_END = /[\u0000-\u0020]+$/;
 const NOT_IN_A_URI = /[\p{White_Space}\p{Cc}\u00AD\u061C\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/u;
 const ONLY_BLANK = /^[\p{White_Space}\p{Cc}\p{Cf}]*$/u;
 
+/** The characters a reason names (`receipt.char.name`); any other is named by its code point. */
 const CHARACTER_NAMES: Record<string, string> = {
-  ' ': 'a space',
-  '\t': 'a tab',
-  '\u00A0': 'a no-break space, U+00A0',
-  '\u2028': 'a line separator, U+2028',
-  '\u2029': 'a paragraph separator, U+2029',
-  '\u3000': 'an ideographic space, U+3000',
-  '\u200B': 'a zero-width space, U+200B',
-  '\uFEFF': 'a byte order mark, U+FEFF',
-  '\u00AD': 'a soft hyphen, U+00AD',
+  ' ': 'space',
+  '\t': 'tab',
+  '\u00A0': 'nbsp',
+  '\u2028': 'line_separator',
+  '\u2029': 'paragraph_separator',
+  '\u3000': 'ideographic_space',
+  '\u200B': 'zwsp',
+  '\uFEFF': 'bom',
+  '\u00AD': 'soft_hyphen',
 };
 
 /** "whitespace (a space)", "a control character (U+0001)", "an invisible formatting character (a zero-width space, U+200B)". */
-function describeCharacter(char: string): string {
-  const name = CHARACTER_NAMES[char] ?? `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (/\p{White_Space}/u.test(char)) return `whitespace (${name})`;
-  if (/\p{Cc}/u.test(char)) return `a control character (${name})`;
-  return `an invisible formatting character (${name})`;
+function describeCharacter(char: string): Message {
+  const name = message('receipt.char.name', {
+    char: CHARACTER_NAMES[char] ?? 'other',
+    code: `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+  });
+  const kind = /\p{White_Space}/u.test(char) ? 'whitespace' : /\p{Cc}/u.test(char) ? 'control' : 'format';
+  return message('receipt.char', { kind, name });
 }
 
 /** Characters, as people count them (code points, not UTF-16 units). */
@@ -89,11 +94,11 @@ export function countChars(text: string): number {
  * hold a second URI after whitespace.
  */
 export function validateUri(input: string, options: ValidateOptions): UriValidation {
-  if (ONLY_BLANK.test(input)) return reject(UriRejection.Empty, 'empty: no URI on this line');
+  if (ONLY_BLANK.test(input)) return reject(UriRejection.Empty, message('receipt.uri.empty'));
   const trimmed = input.replace(PADDING_START, '').replace(PADDING_END, '');
   const chars = countChars(trimmed);
   if (chars > MAX_URI_CHARS) {
-    return reject(UriRejection.TooLong, `longer than ${MAX_URI_CHARS} characters (${chars})`);
+    return reject(UriRejection.TooLong, tooLong(chars));
   }
   const whitespace = whitespaceProblem(trimmed, options);
   if (whitespace) return reject(UriRejection.Whitespace, whitespace);
@@ -105,31 +110,28 @@ export function validateUri(input: string, options: ValidateOptions): UriValidat
   }
   const scheme = url.protocol.replace(/:$/, '');
   if (!options.allowedSchemes.includes(scheme)) {
-    return reject(
-      UriRejection.SchemeNotAllowed,
-      `scheme "${scheme}" is not allowed (allowed: ${options.allowedSchemes.join(', ')})`,
-    );
+    return reject(UriRejection.SchemeNotAllowed, message('receipt.uri.scheme_not_allowed', { scheme, allowed: options.allowedSchemes.join(', ') }));
   }
-  if (url.hostname === '') return reject(UriRejection.NoHost, 'no host: expected scheme://host/…');
+  if (url.hostname === '') return reject(UriRejection.NoHost, message('receipt.uri.no_host'));
   const host = hostProblem(url.hostname);
   if (host) return reject(UriRejection.BadHost, host);
-  if (url.port === '0') return reject(UriRejection.BadPort, 'port 0: no server can listen on it (ports are 1–65535)');
+  if (url.port === '0') return reject(UriRejection.BadPort, message('receipt.uri.port_zero'));
   return { ok: true, url, trimmed };
 }
 
-function whitespaceProblem(text: string, options: ValidateOptions): string | null {
+function whitespaceProblem(text: string, options: ValidateOptions): Message | null {
   const hash = options.keepFragment ? -1 : text.indexOf('#');
   const kept = hash < 0 ? text : text.slice(0, hash);
   const found = NOT_IN_A_URI.exec(kept);
   if (found) {
-    return `contains ${describeCharacter(found[0])} at character ${position(kept, found.index)}: one URI per line, spaces percent-encoded as %20`;
+    return message('receipt.uri.whitespace', { character: describeCharacter(found[0]), position: String(position(kept, found.index)) });
   }
   if (hash < 0) return null;
   // The dropped fragment: only a second URI on the line matters.
   const fragment = text.slice(hash);
   for (const second of fragment.matchAll(/[\p{White_Space}\p{Cc}]+([A-Za-z][A-Za-z0-9+.-]*):/gu)) {
     if (options.allowedSchemes.includes(second[1]!.toLowerCase())) {
-      return `contains ${describeCharacter(second[0][0]!)} at character ${position(text, hash + second.index)} followed by another URI: one URI per line`;
+      return message('receipt.uri.second_uri', { character: describeCharacter(second[0][0]!), position: String(position(text, hash + second.index)) });
     }
   }
   return null;
@@ -142,19 +144,24 @@ function position(text: string, index: number): number {
   return count;
 }
 
-function reject(code: UriRejection, reason: string): UriValidation {
-  return { ok: false, code, reason };
+function reject(code: UriRejection, reasonMessage: Message): UriValidation {
+  return { ok: false, code, reason: format('en', reasonMessage.key, reasonMessage.params), reasonMessage };
 }
 
-function unparsableReason(text: string): string {
+/** "longer than 8000 characters (8123)". */
+export function tooLong(chars: number): Message {
+  return message('receipt.uri.too_long', { max: String(MAX_URI_CHARS), chars: String(chars) });
+}
+
+function unparsableReason(text: string): Message {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(text);
-  if (!scheme) return 'not a URL: no scheme (expected something like https://example.com/)';
+  if (!scheme) return message('receipt.uri.no_scheme');
   const authority = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(text)?.[1];
   if (authority !== undefined) {
     const host = authority.replace(/^.*@/, '');
-    if (host === '') return 'not a URL: the host is empty';
-    if (/:[^\]]*$/.test(host) && !/:\d*$/.test(host)) return `not a URL: bad port in "${host}"`;
-    return `not a URL: the host "${host}" is not a valid domain name or IP address`;
+    if (host === '') return message('receipt.uri.empty_host');
+    if (/:[^\]]*$/.test(host) && !/:\d*$/.test(host)) return message('receipt.uri.bad_port', { host });
+    return message('receipt.uri.bad_host', { host });
   }
-  return 'not a URL by the WHATWG URL standard';
+  return message('receipt.uri.not_whatwg');
 }

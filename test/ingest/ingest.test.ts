@@ -146,7 +146,7 @@ describe('ingest (seed data_preprocess) against the MongoDB wire-protocol server
     await rejects(
       ingest.submitFile({ job: 'news', path: join(FIXTURES, 'uris.csv'), filename: 'uris.csv', column: '9' }),
       InputProblem.BadColumn,
-      /column 9 does not exist: the first row has 3 column\(s\)/,
+      /column 9 does not exist: the first row has 3 columns/,
     );
     await assertNothingWritten();
   });

@@ -107,6 +107,7 @@ describe('receipts of ingests stored under older URI rules', () => {
     assert.deepEqual(change(1), {
       storedRulesVersion: 1, rulesVersion: 2, outcome: 'accepted', uri: 'http://x.com/%%352', taskId: taskOf('http://x.com/%%352'),
       note: `normalized differently under URI rules version 2: http://x.com/%%352 (task ${taskOf('http://x.com/%%352')})`,
+      noteMessage: { key: 'receipt.rules.renormalized', params: { version: '2', uri: 'http://x.com/%%352', task: taskOf('http://x.com/%%352') } },
     });
     assert.equal(change(2), undefined, 'the same URI under both versions');
     assert.equal(change(3)?.uri, 'http://x.com/a', 'userinfo is out of the key now');

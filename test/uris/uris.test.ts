@@ -304,7 +304,13 @@ describe('prepareUri', () => {
 
   it('says why a URI is rejected', () => {
     const prepared = prepareUri('ftp://x.example/', web);
-    assert.deepEqual(prepared, { ok: false, original: 'ftp://x.example/', code: 'scheme_not_allowed', reason: 'scheme "ftp" is not allowed (allowed: http, https)' });
+    assert.deepEqual(prepared, {
+      ok: false,
+      original: 'ftp://x.example/',
+      code: 'scheme_not_allowed',
+      reason: 'scheme "ftp" is not allowed (allowed: http, https)',
+      reasonMessage: { key: 'receipt.uri.scheme_not_allowed', params: { scheme: 'ftp', allowed: 'http, https' } },
+    });
   });
 });
 

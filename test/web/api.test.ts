@@ -85,7 +85,14 @@ describe('the HTTP API (fastify inject, real MongoDB-compatible server)', () => 
     assert.equal(typed.statusCode, 200);
     const receipt = typed.json();
     assert.deepEqual(receipt.counts, { lines: 4, accepted: 1, duplicate: 1, invalid: 1, failed: 0, skipped: 1 });
-    assert.deepEqual(receipt.lines[1], { line: 2, input: tooLong.slice(0, 300), outcome: 'invalid', code: 'too_long', reason: 'longer than 8000 characters (8001)' });
+    assert.deepEqual(receipt.lines[1], {
+      line: 2,
+      input: tooLong.slice(0, 300),
+      outcome: 'invalid',
+      code: 'too_long',
+      reason: 'longer than 8000 characters (8001)',
+      reasonMessage: { key: 'receipt.uri.too_long', params: { max: '8000', chars: '8001' } },
+    });
     assert.equal(receipt.lines[2].reason, `duplicate of task ${receipt.lines[0].taskId}`);
 
     const config = await post('/api/jobs/web/config', { config: 'https://conf.example/path/file?param=value' });

@@ -16,8 +16,17 @@ function el(tag, attributes = {}, ...children) {
     else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : shown(String(child)));
   return node;
+}
+/**
+ * Text as it may be shown: control characters and bidi controls (which would reorder what follows
+ * them on screen) become visible code points, ⟦U+202E⟧; everything else stays as it is.
+ */
+// eslint-disable-next-line no-control-regex -- making control characters visible is the point
+const INVISIBLE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+function shown(text) {
+  return text.replace(INVISIBLE, (char) => `⟦U+${char.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}⟧`);
 }
 /** A link out of the page; only http(s) addresses become links (a `javascript:` one stays text). */
 const link = (href, text) => (href && /^https?:\/\//i.test(href) ? el('a', { href, target: '_blank', rel: 'noopener' }, text) : '');
@@ -48,7 +57,7 @@ const jobPath = (suffix) => `/api/jobs/${encodeURIComponent(state.job.name)}${su
 
 // ---- access token -------------------------------------------------------------------------
 function askToken(message = '') {
-  $('#token-error').textContent = message;
+  $('#token-error').textContent = shown(message);
   if (!$('#token-dialog').open) $('#token-dialog').showModal();
 }
 $('#token-form').addEventListener('submit', async (event) => {
@@ -60,7 +69,7 @@ $('#token-form').addEventListener('submit', async (event) => {
     $('#token-dialog').close();
     await start();
   } catch (error) {
-    $('#token-error').textContent = error.message;
+    $('#token-error').textContent = shown(error.message);
   }
 });
 $('#forget-token').addEventListener('click', () => {
@@ -91,7 +100,7 @@ function renderJob() {
   $('#job-status').className = `badge ${job.status}`;
   $('#job-runs').href = job.links.runs;
   $('#job-toggle').textContent = t(job.status === 'on' ? 'page.job.disable' : 'page.job.enable');
-  $('#job-info').textContent = [job.info, job.customer && t('page.job.customer', { customer: job.customer })].filter(Boolean).join(' · ');
+  $('#job-info').textContent = shown([job.info, job.customer && t('page.job.customer', { customer: job.customer })].filter(Boolean).join(' · '));
   renderStatusFilter();
   void Promise.all([loadTasks(), loadGenerators(), loadLogs()]);
 }
@@ -102,7 +111,7 @@ $('#job-select').addEventListener('change', (event) => {
 });
 $('#job-toggle').addEventListener('click', async () => {
   const { job, warnings } = await postJson(jobPath('/status'), { status: state.job.status === 'on' ? 'off' : 'on' });
-  $('#submit-error').textContent = warnings.join('\n');
+  $('#submit-error').textContent = shown(warnings.join('\n'));
   await loadJobs(job.name);
 });
 $('#new-job-form').addEventListener('submit', async (event) => {
@@ -116,7 +125,7 @@ $('#new-job-form').addEventListener('submit', async (event) => {
     $('#new-job-error').textContent = '';
     await loadJobs(job.name);
   } catch (error) {
-    $('#new-job-error').textContent = error.message;
+    $('#new-job-error').textContent = shown(error.message);
   }
 });
 
@@ -134,7 +143,7 @@ async function guarded(form, work) {
   try {
     await work();
   } catch (error) {
-    $('#submit-error').textContent = error.message;
+    $('#submit-error').textContent = shown(error.message);
   } finally {
     busy(form, false);
   }
@@ -397,6 +406,6 @@ if (fromHash) {
 }
 void i18n.ready.then(() => {
   renderStaticParts();
-  if (state.token) start().catch((error) => (error.status === 401 ? undefined : ($('#submit-error').textContent = error.message)));
+  if (state.token) start().catch((error) => (error.status === 401 ? undefined : ($('#submit-error').textContent = shown(error.message))));
   else askToken();
 });

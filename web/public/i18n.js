@@ -25,10 +25,19 @@ const i18n = (() => {
     return format;
   }
 
+  const isMessage = (value) => value !== null && typeof value === 'object' && !(value instanceof Date) && typeof value.key === 'string';
+  /** Values as the formatter takes them: a nested server Message ({ key, params }) said first. */
+  function values(params) {
+    if (!params) return params;
+    const out = {};
+    for (const [name, value] of Object.entries(params)) out[name] = isMessage(value) ? t(value.key, value.params) : value;
+    return out;
+  }
+
   /** The message of `key`, as text; the key itself when the catalogue lacks it (the catalogue test forbids that). */
   function t(key, params) {
     const format = compile(key, false);
-    return format ? String(format.format(params)) : key;
+    return format ? String(format.format(values(params))) : key;
   }
 
   /**
@@ -38,13 +47,13 @@ const i18n = (() => {
   function rich(key, params = {}, tags = {}) {
     const format = compile(key, true);
     if (!format) return [key];
-    const parts = format.format({ ...params, ...tags });
+    const parts = format.format({ ...values(params), ...tags });
     return (Array.isArray(parts) ? parts : [parts]).flat();
   }
 
   /** A server Message (`{ key, params }`, e.g. a receipt line's reasonMessage) or a plain string. */
   function message(value) {
-    if (value && typeof value === 'object' && typeof value.key === 'string' && messages[value.key] !== undefined) return t(value.key, value.params);
+    if (isMessage(value) && messages[value.key] !== undefined) return t(value.key, value.params);
     return value === undefined || value === null ? '' : String(value);
   }
 

@@ -1,3 +1,4 @@
+import { message } from '../../domain/i18n/i18n';
 import type { FastifyInstance } from 'fastify';
 import { JobStatus, uriRulesFrom } from '../../domain/store/jobs';
 import type { Store } from '../../domain/store/store';
@@ -28,10 +29,10 @@ export function registerJobRoutes(app: FastifyInstance, { store, links, schedule
 
   app.post<{ Body: NewJobBody }>('/api/jobs', async (request, reply) => {
     const body = request.body ?? {};
-    if (typeof body.name !== 'string' || body.name.trim() === '') throw new HttpProblem(400, 'bad_request', 'name: a job needs a name');
+    if (typeof body.name !== 'string' || body.name.trim() === '') throw new HttpProblem(400, 'bad_request', message('errors.job_name_missing'));
     const text = (value: unknown, field: string) => {
       if (value === undefined || value === null || value === '') return undefined;
-      if (typeof value !== 'string') throw new HttpProblem(400, 'bad_request', `${field}: a string`);
+      if (typeof value !== 'string') throw new HttpProblem(400, 'bad_request', message('errors.field_not_string', { field }));
       return value;
     };
     const job = await store.jobs.create({
@@ -46,7 +47,7 @@ export function registerJobRoutes(app: FastifyInstance, { store, links, schedule
   app.post<{ Params: { job: string }; Body: { status?: unknown } }>('/api/jobs/:job/status', async (request) => {
     const job = await findJob(store, request.params.job);
     const wanted = request.body?.status;
-    if (wanted !== 'on' && wanted !== 'off') throw new HttpProblem(400, 'bad_request', 'status: "on" or "off"');
+    if (wanted !== 'on' && wanted !== 'off') throw new HttpProblem(400, 'bad_request', message('errors.job_status'));
     const status = wanted === 'on' ? JobStatus.On : JobStatus.Off;
     await store.jobs.setStatus(job.id, status);
     const warnings = schedules ? await schedules.syncJob(job.id) : [];

@@ -1,3 +1,4 @@
+import { message } from '../../domain/i18n/i18n';
 import { PassThrough, type Readable } from 'node:stream';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -8,7 +9,7 @@ import type { Logger } from '../../domain/logging/logger';
 import { MAX_GENERATOR_CODE_BYTES } from '../../domain/store/generators';
 import { HttpProblem, toErrorReply } from '../errors';
 import type { TemporalLinks } from '../links';
-import { generatorView } from '../views';
+import { generatorView, receiptView } from '../views';
 
 interface SubmitDeps {
   ingest: IngestService;
@@ -24,13 +25,13 @@ export function registerSubmitRoutes(app: FastifyInstance, { ingest, logger, lin
     let uris: string[];
     if (Array.isArray(body.uris) && body.uris.every((uri) => typeof uri === 'string')) uris = body.uris as string[];
     else if (typeof body.text === 'string') uris = body.text.split(/\r\n|\n|\r/);
-    else throw new HttpProblem(400, 'bad_request', 'send {"uris": ["…", …]} or {"text": "one URI per line"}');
+    else throw new HttpProblem(400, 'bad_request', message('errors.uris_body'));
     return respondWithReceipt(request, reply, logger, (onProgress) => ingest.submitUris({ job: request.params.job, uris, onProgress }));
   });
 
   app.post<{ Params: { job: string }; Body: { config?: unknown } }>('/api/jobs/:job/config', async (request, reply) => {
     const config = request.body?.config;
-    if (typeof config !== 'string') throw new HttpProblem(400, 'bad_request', 'send {"config": "protocol://domain/path/file?param=value"}');
+    if (typeof config !== 'string') throw new HttpProblem(400, 'bad_request', message('errors.config_body'));
     return respondWithReceipt(request, reply, logger, (onProgress) => ingest.submitConfig({ job: request.params.job, config, onProgress }));
   });
 
@@ -40,7 +41,7 @@ export function registerSubmitRoutes(app: FastifyInstance, { ingest, logger, lin
     const spooled = await spoolToTempFile(part.file, { maxBytes: maxUploadBytes });
     if (part.file.truncated) {
       await spooled.remove();
-      throw new HttpProblem(413, 'too_large', `the upload is larger than the limit of ${maxUploadBytes} bytes (INGEST_MAX_UPLOAD_BYTES)`);
+      throw new HttpProblem(413, 'too_large', message('errors.upload_too_large', { max: String(maxUploadBytes) }));
     }
     const header = fields.header === undefined || fields.header === '' || fields.header === 'auto' ? undefined : ['true', 'yes', '1', 'on'].includes(fields.header);
     const format = fields.format === 'csv' || fields.format === 'txt' ? fields.format : undefined;
@@ -84,9 +85,9 @@ export function registerSubmitRoutes(app: FastifyInstance, { ingest, logger, lin
 }
 
 async function uploadedFile(request: FastifyRequest): Promise<MultipartFile> {
-  if (!request.isMultipart()) throw new HttpProblem(415, 'not_multipart', 'upload the file as multipart/form-data (settings fields first, then the file)');
+  if (!request.isMultipart()) throw new HttpProblem(415, 'not_multipart', message('errors.not_multipart'));
   const part = await request.file();
-  if (!part) throw new HttpProblem(400, 'no_file', 'the upload holds no file');
+  if (!part) throw new HttpProblem(400, 'no_file', message('errors.no_file'));
   return part;
 }
 
@@ -107,11 +108,11 @@ async function readLimited(stream: Readable, maxBytes: number): Promise<Buffer> 
     total += chunk.length;
     if (total > maxBytes) {
       stream.resume();
-      throw new HttpProblem(413, 'too_large', `the script is larger than ${maxBytes} bytes`);
+      throw new HttpProblem(413, 'too_large', message('errors.script_upload_too_large', { max: String(maxBytes) }));
     }
     chunks.push(chunk);
   }
-  if ((stream as Readable & { truncated?: boolean }).truncated) throw new HttpProblem(413, 'too_large', `the script is larger than ${maxBytes} bytes`);
+  if ((stream as Readable & { truncated?: boolean }).truncated) throw new HttpProblem(413, 'too_large', message('errors.script_upload_too_large', { max: String(maxBytes) }));
   return Buffer.concat(chunks);
 }
 
@@ -126,18 +127,19 @@ async function respondWithReceipt(
   logger: Logger,
   run: (onProgress?: (progress: IngestProgress) => void) => Promise<IngestReceipt>,
 ): Promise<FastifyReply> {
-  if (!(request.headers.accept ?? '').includes('application/x-ndjson')) return reply.send(await run());
+  if (!(request.headers.accept ?? '').includes('application/x-ndjson')) return reply.send(receiptView(await run(), request.locale));
   const events = new PassThrough();
   let streaming = false;
   const line = (value: unknown) => `${JSON.stringify(value)}\n`;
   try {
-    const receipt = await run((progress) => {
+    const stored = await run((progress) => {
       if (!streaming) {
         streaming = true;
         void reply.type('application/x-ndjson').send(events);
       }
       events.write(line({ type: 'progress', ...progress }));
     });
+    const receipt = receiptView(stored, request.locale);
     if (!streaming) return reply.type('application/x-ndjson').send(line({ type: 'receipt', receipt }));
     events.end(line({ type: 'receipt', receipt }));
     return reply;

@@ -1,3 +1,4 @@
+import { message } from '../../domain/i18n/i18n';
 import type { FastifyInstance } from 'fastify';
 import type { ObjectId } from 'mongodb';
 import { rebuildReceipt } from '../../domain/ingest/receipt-lines';
@@ -5,7 +6,7 @@ import { CRAWLER_TASK_STATUS_NAMES, type CrawlerTaskStatus } from '../../domain/
 import type { Store } from '../../domain/store/store';
 import { HttpProblem } from '../errors';
 import type { TemporalLinks } from '../links';
-import { generatorView, ingestRunView, logEntryView, runView, taskView } from '../views';
+import { generatorView, ingestRunView, logEntryView, receiptLineView, runView, taskView } from '../views';
 import { findJob, parseLimit, parseObjectId } from './lookups';
 
 interface ViewDeps {
@@ -50,7 +51,7 @@ export function registerViewRoutes(app: FastifyInstance, { store, links, allowed
   app.get<{ Params: { id: string }; Querystring: { limit?: string } }>('/api/generators/:id', async (request) => {
     const id = parseObjectId(request.params.id, 'generator');
     const generator = await store.generators.get(id);
-    if (!generator) throw new HttpProblem(404, 'unknown_generator', `no generator ${request.params.id}`);
+    if (!generator) throw new HttpProblem(404, 'unknown_generator', message('errors.unknown_generator', { id: request.params.id }));
     const runs = await store.generatorLogs.list({ generator: id, limit: parseLimit(request.query.limit, 50, 500) });
     return { generator: generatorView(generator, links, { code: true }), runs: runs.map((run) => runView(run, links)) };
   });
@@ -65,7 +66,7 @@ export function registerViewRoutes(app: FastifyInstance, { store, links, allowed
         limit: parseLimit(request.query.limit, 50, 1000),
       };
       const entries = kind === 'errors' ? await store.logs.listErrors(query) : await store.logs.listFailures(query);
-      return { entries: entries.map((entry) => logEntryView(entry, links)) };
+      return { entries: entries.map((entry) => logEntryView(entry, links, request.locale)) };
     });
   }
 
@@ -79,13 +80,13 @@ export function registerViewRoutes(app: FastifyInstance, { store, links, allowed
   app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string } }>('/api/ingests/:id/lines', async (request) => {
     const ingest = parseObjectId(request.params.id, 'ingest');
     const run = await store.ingestRuns.get(ingest);
-    if (!run) throw new HttpProblem(404, 'unknown_ingest', `no ingest ${request.params.id}`);
+    if (!run) throw new HttpProblem(404, 'unknown_ingest', message('errors.unknown_ingest', { id: request.params.id }));
     const after = Number(request.query.after ?? 0) || 0;
     const limit = parseLimit(request.query.limit, 100, 500);
     const job = await store.jobs.get(run.job);
     const policy = { allowedSchemes, ...job?.uriRules };
     const receipt = await rebuildReceipt(store, run, { after, limit, policy });
-    const lines = receipt.lines.map((line) => (line.outcome === 'accepted' ? { ...line, links: { run: links.task(line.taskId!) } } : line));
+    const lines = receipt.lines.map((line) => receiptLineView(line.outcome === 'accepted' ? { ...line, links: { run: links.task(line.taskId!) } } : line, request.locale));
     return { ingest: ingestRunView(run, links), lines, next: receipt.next, rules: receipt.rules };
   });
 }
@@ -94,7 +95,7 @@ function parseStatus(value: string | undefined): CrawlerTaskStatus | undefined {
   if (value === undefined || value === '' || value === 'all') return undefined;
   const entry = Object.entries(CRAWLER_TASK_STATUS_NAMES).find(([code, name]) => code === value || name === value.replace(/[-_]/g, ' '));
   if (!entry) {
-    throw new HttpProblem(400, 'bad_status', `status "${value}": one of ${Object.values(CRAWLER_TASK_STATUS_NAMES).join(', ')}`);
+    throw new HttpProblem(400, 'bad_status', message('errors.bad_task_status', { value, choices: Object.values(CRAWLER_TASK_STATUS_NAMES).join(', ') }));
   }
   return Number(entry[0]) as CrawlerTaskStatus;
 }
@@ -103,6 +104,6 @@ function parseCursor(value: string | undefined): { addedAt: Date; id: ObjectId }
   if (value === undefined || value === '') return undefined;
   const [time, id] = value.split(',');
   const addedAt = new Date(time ?? '');
-  if (Number.isNaN(addedAt.getTime()) || id === undefined) throw new HttpProblem(400, 'bad_cursor', `before "${value}": use the "next" value of the previous page`);
+  if (Number.isNaN(addedAt.getTime()) || id === undefined) throw new HttpProblem(400, 'bad_cursor', message('errors.bad_cursor', { value }));
   return { addedAt, id: parseObjectId(id, 'task') };
 }
