@@ -14,15 +14,24 @@ export interface WindowLimits {
 export type WindowPlan = { take: number } | { holdMs: number };
 
 /**
- * The next window from `available` records read from the partition's position: a full one
- * when there are enough, the short tail once it has waited `batchWaitMs` (`tailAgeMs`: since
- * the bridge first saw the tail's first record), otherwise a hold for the time left.
+ * The longest a short window is held while its partition has a window running (should that
+ * run's end never be heard of): past it, it starts anyway.
  */
-export function planWindow(available: number, tailAgeMs: number, limits: WindowLimits): WindowPlan {
+export const MAX_HOLD_MS = 30_000;
+
+/**
+ * The next window from `available` records read from the partition's position: a full one
+ * when there are enough. A short tail starts once it has waited `batchWaitMs` (`tailAgeMs`:
+ * since the bridge first saw its first record) and no short window of its partition is
+ * still running (`running`), so windows grow with the load instead of piling up on a slow server;
+ * otherwise the partition is held for the time left (or until that run ends).
+ */
+export function planWindow(available: number, tailAgeMs: number, limits: WindowLimits, running = 0): WindowPlan {
   if (available <= 0) return { take: 0 };
   if (available >= limits.batchSize) return { take: limits.batchSize };
-  if (tailAgeMs >= limits.batchWaitMs) return { take: available };
-  return { holdMs: limits.batchWaitMs - tailAgeMs };
+  if (tailAgeMs < limits.batchWaitMs) return { holdMs: limits.batchWaitMs - tailAgeMs };
+  if (running === 0 || tailAgeMs >= MAX_HOLD_MS) return { take: available };
+  return { holdMs: MAX_HOLD_MS - tailAgeMs };
 }
 
 /**

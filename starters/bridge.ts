@@ -307,6 +307,29 @@ export function createBridge(deps: BridgeDeps) {
   const coveredThrough = new Map<number, bigint>();
   /** Partitions held back for a short window to fill, and the timers that resume them. */
   const holds = new Map<number, NodeJS.Timeout>();
+  /**
+   * Per partition: short windows this bridge started that have not ended yet (full windows are
+   * not followed: a backlog of them would be one long poll each).
+   */
+  const runningWindows = new Map<number, number>();
+
+  /** Follows a started window to its end; a partition held for it resumes at once. */
+  function followWindow(topic: string, partition: number, workflowId: string): void {
+    runningWindows.set(partition, (runningWindows.get(partition) ?? 0) + 1);
+    deps.temporal.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch(() => undefined) // however it ended (or the poll broke), it no longer holds the partition
+      .finally(() => {
+        runningWindows.set(partition, Math.max(0, (runningWindows.get(partition) ?? 1) - 1));
+        const hold = holds.get(partition);
+        if (hold && !stopping) {
+          clearTimeout(hold);
+          holds.delete(partition);
+          consumer.resume([{ topic, partitions: [partition] }]);
+        }
+      });
+  }
 
   function holdBack(topic: string, partition: number, delayMs: number): void {
     consumer.pause([{ topic, partitions: [partition] }]);
@@ -358,7 +381,7 @@ export function createBridge(deps: BridgeDeps) {
       coveredThrough.delete(partition);
 
       const tail = tails.get(partition);
-      const plan = planWindow(records.length - position, tail?.offset === first.offset ? Date.now() - tail.since : 0, config.pipeline);
+      const plan = planWindow(records.length - position, tail?.offset === first.offset ? Date.now() - tail.since : 0, config.pipeline, runningWindows.get(partition) ?? 0);
       if ('holdMs' in plan) {
         if (tail?.offset !== first.offset) tails.set(partition, { offset: first.offset, since: Date.now() });
         if (!stopping) holdBack(topic, partition, plan.holdMs);
@@ -397,6 +420,7 @@ export function createBridge(deps: BridgeDeps) {
             coveredThrough.set(partition, BigInt(outcome.lastOffset));
             continue;
           }
+          if (plan.take < config.pipeline.batchSize) followWindow(topic, partition, outcome.workflowId);
         } catch (error) {
           const failed = startFailed(error);
           if (failed.kind === 'wait') {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { batchWorkflowId } from '../../common/messages';
-import { batchInlineLimitBytes, cutWindow, planWindow, WINDOW_BUDGET, type PreparedSize } from '../../starters/batch-windows';
+import { batchInlineLimitBytes, cutWindow, MAX_HOLD_MS, planWindow, WINDOW_BUDGET, type PreparedSize } from '../../starters/batch-windows';
 
 const limits = { batchSize: 64, batchWaitMs: 200 };
 const message = (inputBytes = 500, messageIdBytes = 10): PreparedSize => ({ kind: 'message', inputBytes, messageIdBytes });
@@ -17,6 +17,13 @@ describe('batch windows', () => {
     assert.deepEqual(planWindow(10, 150, limits), { holdMs: 50 });
     assert.deepEqual(planWindow(10, 200, limits), { take: 10 });
     assert.deepEqual(planWindow(63, 5000, limits), { take: 63 });
+  });
+
+  it('holds a short tail while a short window of its partition still runs, for at most MAX_HOLD_MS', () => {
+    assert.deepEqual(planWindow(10, 250, limits, 1), { holdMs: MAX_HOLD_MS - 250 });
+    assert.deepEqual(planWindow(10, 250, limits, 0), { take: 10 });
+    assert.deepEqual(planWindow(10, MAX_HOLD_MS, limits, 1), { take: 10 });
+    assert.deepEqual(planWindow(64, 0, limits, 3), { take: 64 }, 'a full window never waits');
   });
 
   it('never waits with PIPELINE_BATCH_WAIT_MS=0, and has nothing to take from nothing', () => {
