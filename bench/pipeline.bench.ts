@@ -33,7 +33,7 @@ const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '600' },
     'rate-seconds': { type: 'string', default: '20' },
-    modes: { type: 'string', default: 'empty,plain,message' },
+    modes: { type: 'string', default: 'empty,plain,message,batch' },
     'own-server': { type: 'boolean', default: false },
     'server-flag': { type: 'string', multiple: true, default: [] },
     'drop-server-flag': { type: 'string', multiple: true, default: [] },
@@ -162,14 +162,42 @@ async function pipelineRun(harness: PipelineHarness, mode: PipelineMode, count: 
   }
 }
 
-/** Counts events and tasks in the histories of the runs that carried a sample of `ids`. */
-async function countHistories(harness: PipelineHarness, ids: string[]): Promise<HistoryCounts> {
+/** The runs that carried a sample of `ids`, with how many messages each carried. */
+async function runsCarrying(harness: PipelineHarness, mode: PipelineMode, ids: string[]): Promise<Map<string, number>> {
   const messagesPerRun = new Map<string, number>();
-  for (const id of ids) {
-    const workflowId = String(harness.outputs.get(id)?.value.crawlflow.workflowId ?? '');
-    if (workflowId) messagesPerRun.set(workflowId, (messagesPerRun.get(workflowId) ?? 0) + 1);
+  if (mode === 'message') {
+    for (const id of ids) {
+      const workflowId = String(harness.outputs.get(id)?.value.crawlflow.workflowId ?? '');
+      if (workflowId) messagesPerRun.set(workflowId, (messagesPerRun.get(workflowId) ?? 0) + 1);
+      if (messagesPerRun.size >= HISTORY_SAMPLE) break;
+    }
+    return messagesPerRun;
   }
-  const sample = [...messagesPerRun.keys()].slice(0, HISTORY_SAMPLE);
+  // Batch mode: an output names its message's own id; the window's run is found by search attribute.
+  for (let index = 0; index < ids.length && messagesPerRun.size < HISTORY_SAMPLE; index += Math.max(1, Math.floor(ids.length / HISTORY_SAMPLE))) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const found: string[] = [];
+      for await (const execution of harness.temporal.workflow.list({ query: `CrawlflowMessageIds = "${ids[index]}"` })) found.push(execution.workflowId);
+      const [workflowId] = found;
+      if (workflowId) {
+        if (!messagesPerRun.has(workflowId)) {
+          const result = (await harness.temporal.workflow.getHandle(workflowId).result()) as { messages: number };
+          messagesPerRun.set(workflowId, result.messages);
+        }
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`no batch run lists message ${ids[index]} after 30 s`);
+      await sleep(200);
+    }
+  }
+  return messagesPerRun;
+}
+
+/** Counts events and tasks in the histories of the runs that carried a sample of `ids`. */
+async function countHistories(harness: PipelineHarness, mode: PipelineMode, ids: string[]): Promise<HistoryCounts> {
+  const messagesPerRun = await runsCarrying(harness, mode, ids);
+  const sample = [...messagesPerRun.keys()];
   const totals = { messages: 0, events: 0, workflowTasks: 0, activityTasks: 0, localActivities: 0 };
   for (const workflowId of sample) {
     const handle = harness.temporal.workflow.getHandle(workflowId);
@@ -289,7 +317,7 @@ async function measureMode(harness: PipelineHarness, mode: PipelineMode): Promis
   // Warm up: the workflow bundle, connections, JIT.
   await pipelineRun(harness, mode, 60, 20);
   const max = await pipelineRun(harness, mode, N);
-  const histories = await countHistories(harness, max.ids);
+  const histories = await countHistories(harness, mode, max.ids);
   const halfRate = max.measured.perSecond / 2;
   const half = await pipelineRun(harness, mode, Math.max(20, Math.round(halfRate * RATE_SECONDS)), halfRate);
   return { max: max.measured, half: half.measured, histories };
