@@ -34,7 +34,7 @@ import { createFailedMessageRepository, FAILED_MESSAGE_COLLECTION } from '../dom
 import { Collection } from '../domain/store/collections';
 import { crawlerTaskId, CrawlerTaskStatus, TaskSource } from '../domain/store/crawler-tasks';
 import { LogSource } from '../domain/store/ingest-logs';
-import { taskOrderId } from '../domain/store/task-order';
+import { addTaskOrder } from '../domain/store/task-order';
 import { createStore, type Store } from '../domain/store/store';
 import { uriHash } from '../domain/uris/hash';
 import { stackPaths } from '../stack/paths';
@@ -133,7 +133,6 @@ async function loadTo(server: Server, size: number): Promise<number> {
   const errors = server.db.collection(Collection.ErrorLog);
   const failures = server.db.collection(FAILED_MESSAGE_COLLECTION);
   const counts = server.db.collection<{ _id: ObjectId }>(Collection.CrawlerTaskCount);
-  const order = server.db.collection(Collection.CrawlerTaskOrder);
   while (server.loaded < size) {
     const count = Math.min(LOAD_BATCH, size - server.loaded);
     const now = new Date();
@@ -164,7 +163,8 @@ async function loadTo(server: Server, size: number): Promise<number> {
         batch.map(({ n }) => ({ _id: createHash('sha256').update(`payload ${n}`).digest('hex'), data: new Binary(randomBytes(200)), bytes: 200, createdAt: now })),
         { ordered: false },
       ),
-      order.insertMany(batch.map(({ id }) => ({ _id: taskOrderId(job, now, id), task: id, job })), { ordered: false }),
+      // The store's own writer: tasks of one millisecond may clash on an entry id and take another.
+      addTaskOrder(server.db, batch.map(({ id }) => ({ task: id, job, addedAt: now }))),
       errors.insertMany(
         batch.map(({ uri, n }, index) => ({
           _id: objectIdAt(past[index]!), job: n % LOG_JOBS === 0 ? job : server.logJobs[n % LOG_JOBS]!, job_name: 'bench', source: LogSource.File, ingest: null,
@@ -267,6 +267,8 @@ async function measure(server: Server, size: number, results: Results): Promise<
     );
     if (outcomes.filter((outcome) => outcome.kind === 'duplicate').length < 490) throw new Error('ingest: duplicates were not refused');
   }));
+  // The ingested tasks are queued: send them now (untimed), so the next feeder pass has only its own.
+  await createTaskFeeder({ feed, producer, owner: 'bench', logger, options: { pageSize: BACKLOG, sweepSize: BACKLOG } }).runPass();
 
   const failures = createFailedMessageRepository(server.db);
   const sampleFailure = (await failures.find({ limit: 1 }))[0]!;

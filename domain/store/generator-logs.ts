@@ -110,12 +110,12 @@ export function createGeneratorLogRepository(db: Db) {
     async page(query: { generator: ObjectId; status?: RunLogStatus; before?: ObjectId; limit?: number }): Promise<GeneratorRun[]> {
       const filter: Filter<GeneratorLogDocument> = { task_generator: query.generator };
       if (query.status !== undefined) filter.status = query.status;
-      if (query.before) filter._id = { $lt: query.before };
-      const documents = await logs
-        .find(filter)
-        .sort({ _id: -1 })
-        .limit(Math.min(Math.max(query.limit ?? 50, 1), 500))
-        .toArray();
+      // Always an ObjectId range (newestFirst): FerretDB then streams by `_id` and stops at the limit.
+      const documents = await newestFirst(logs, {
+        filter,
+        limit: Math.min(Math.max(query.limit ?? 50, 1), 500),
+        ...(query.before ? { before: query.before } : {}),
+      });
       const byId = await findCompanions(details, documents.map((document) => document._id));
       return documents.map((document) => toRun(document, byId.get(document._id.toHexString())));
     },
