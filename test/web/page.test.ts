@@ -10,6 +10,8 @@ import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
 import { ensureIndexes } from '../../domain/mongo/indexes';
 import { Collection } from '../../domain/store/collections';
 import { createStore } from '../../domain/store/store';
+import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { createGeneratorConsole } from '../../starters/generator-console';
 import { buildWebServer } from '../../web/server';
 import { FIXTURES } from '../ingest/support';
 import { requireStack, testConfig, testLogger } from '../support/stack';
@@ -24,6 +26,7 @@ describe('the web page in headless Chromium', () => {
   const config = testConfig({ TEMPORAL_UI_URL: 'http://127.0.0.1:8233' });
   let mongo: MongoHandle;
   let app: FastifyInstance;
+  let temporal: Awaited<ReturnType<typeof connectTemporalClient>> | undefined;
   let browser: BrowserContext;
   let page: Page;
   let base: string;
@@ -36,7 +39,10 @@ describe('the web page in headless Chromium', () => {
     const store = createStore(mongo.db);
     await store.jobs.create({ name: 'news', info: 'news sites', customer: 'acme' });
     const logger = testLogger(config);
-    app = await buildWebServer({ config, store, ingest: createIngestService({ store, config, logger }), logger, token: TOKEN });
+    temporal = await connectTemporalClient(config.temporal);
+    const client = temporal;
+    const generators = createGeneratorConsole({ temporal: async () => client, config, store, logger });
+    app = await buildWebServer({ config, store, ingest: createIngestService({ store, config, logger }), logger, token: TOKEN, generators });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     assert.ok(address && typeof address === 'object');
@@ -48,6 +54,7 @@ describe('the web page in headless Chromium', () => {
   after(async () => {
     await browser?.close();
     await app?.close();
+    if (temporal) await closeTemporalClient(temporal);
     await mongo.db.dropDatabase();
     await mongo.client.close();
     rmSync(profile, { recursive: true, force: true });

@@ -253,6 +253,7 @@ function showStoredGenerator(generator, warning) {
       link(generator.links.runs, t('page.script.runs_link')),
     ),
     warning ? el('p', { class: 'error' }, i18n.message(warning)) : '',
+    generatorsConsole.offerTest(generator),
   );
 }
 
@@ -311,26 +312,9 @@ async function loadTasks(more = false) {
 }
 $('#tasks-more').addEventListener('click', () => void loadTasks(true));
 
+/** The generators section is its own module (generators.js). */
 async function loadGenerators() {
-  if (!state.job) return;
-  const { generators } = await api(jobPath('/generators'));
-  $('#generators tbody').replaceChildren(
-    ...(generators.length
-      ? generators.map((generator) =>
-          el(
-            'tr',
-            {},
-            el('td', {}, generator.name),
-            el('td', {}, generator.language),
-            el('td', {}, generator.cron || '—'),
-            el('td', {}, priorityText(generator.priority)),
-            el('td', {}, statusText('generator', generator.status)),
-            el('td', {}, generator.runs.length ? generator.runs.map((run) => el('div', { class: run.status === 'failed' ? 'failed' : '' }, link(run.links.run, t('page.generators.run', { when: when(run.addedAt), status: statusText('run', run.status), new: run.urisNew })))) : el('span', { class: 'muted' }, t('page.generators.never_ran'))),
-            el('td', {}, link(generator.links.runs, t('page.generators.all_runs'))),
-          ),
-        )
-      : [el('tr', {}, el('td', { colspan: 7, class: 'muted' }, t('page.generators.none')))]),
-  );
+  await generatorsConsole.load();
 }
 
 async function loadLogs() {
