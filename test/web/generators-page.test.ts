@@ -91,7 +91,7 @@ describe('the generators section of the page in headless Chromium (real Temporal
     assert.equal(await page.locator('#generators-console img, #generators-console script').count(), 0, 'no markup from the data became elements');
     assert.equal(await page.locator('#test-report a[href^="javascript"]').count(), 0);
     assert.equal(await pwned(), undefined);
-    assert.match(await page.locator('#generators tbody tr').first().textContent() ?? '', new RegExp(`^${escape(HOSTILE_NAME.replace('\u202e', '⟨U+202E⟩'))}python0 3 1 1 \\*medium`));
+    assert.match(await page.locator('#generators tbody tr').first().textContent() ?? '', new RegExp(`^${escape(HOSTILE_NAME.replace('\u202e', '⟦U+202E⟧'))}python0 3 1 1 \\*medium`));
     assert.equal(await h.mongo.db.collection(Collection.CrawlerTask).countDocuments({}), 0, 'the test stored no task');
     await page.locator('#generators-section').screenshot({ path: join(IMG, 'generators-test-en.png') });
   });
@@ -135,7 +135,7 @@ describe('the generators section of the page in headless Chromium (real Temporal
     const failedRows = await page.locator('#generator-runs tbody tr').allTextContents();
     assert.equal(failedRows.length, 1);
     assert.match(failedRows[0]!, /by hand2failed\d+ ms0 \/ 0 \/ 0 \/ 0exit/);
-    assert.match(await page.textContent('#generator-runs pre.stderr') ?? '', /<b>broken<\/b> ⟨U\+202E⟩ on purpose/);
+    assert.match(await page.textContent('#generator-runs pre.stderr') ?? '', /<b>broken<\/b> ⟦U\+202E⟧ on purpose/);
     assert.match(await page.locator('#generator-runs a').first().getAttribute('href') ?? '', /^http:\/\/.*\/workflows\/.*-manual-\d+\//);
     await page.uncheck('#runs-failed-only');
     await eventually('both runs listed', async () => (await page.locator('#generator-runs tbody tr').count()) === 2);

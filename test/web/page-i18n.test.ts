@@ -10,6 +10,8 @@ import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
 import { ensureIndexes } from '../../domain/mongo/indexes';
 import { GeneratorLogStatus } from '../../domain/store/generator-logs';
 import { createStore, type Store } from '../../domain/store/store';
+import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { createGeneratorConsole } from '../../starters/generator-console';
 import { buildWebServer } from '../../web/server';
 import { requireStack, testConfig, testLogger } from '../support/stack';
 
@@ -73,6 +75,7 @@ describe('the web page in Chinese and English (headless Chromium)', () => {
     }
   }
 
+  let temporal: Awaited<ReturnType<typeof connectTemporalClient>> | undefined;
   before(async () => {
     await requireStack();
     mkdirSync(SHOTS, { recursive: true });
@@ -82,7 +85,10 @@ describe('the web page in Chinese and English (headless Chromium)', () => {
     const job = await store.jobs.create({ name: HOSTILE.job, info: HOSTILE.info, customer: 'acme' });
     const logger = testLogger(config);
     const ingest = createIngestService({ store, config, logger });
-    app = await buildWebServer({ config, store, ingest, logger, token: TOKEN });
+    temporal = await connectTemporalClient(config.temporal);
+    const client = temporal;
+    const generators = createGeneratorConsole({ temporal: async () => client, config, store, logger });
+    app = await buildWebServer({ config, store, ingest, logger, token: TOKEN, generators });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     assert.ok(address && typeof address === 'object');
@@ -107,6 +113,7 @@ describe('the web page in Chinese and English (headless Chromium)', () => {
   after(async () => {
     for (const context of contexts) await context.close();
     await app?.close();
+    if (temporal) await closeTemporalClient(temporal);
     await mongo?.db.dropDatabase();
     await mongo?.client.close();
     for (const profile of profiles) rmSync(profile, { recursive: true, force: true });

@@ -8,12 +8,8 @@ const generatorsConsole = (() => {
   const section = () => $('#generators-console');
   const genPath = (id, suffix = '') => `/api/generators/${encodeURIComponent(id)}${suffix}`;
   const sendJson = (method, path, body) => api(path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  /**
-   * Text from scripts and people with its control and bidirectional-override characters shown
-   * as ⟨U+202E⟩: as text they cannot run, but an override would still reorder what follows it.
-   */
-  // eslint-disable-next-line no-control-regex
-  const visible = (text) => String(text ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (char) => `⟨U+${char.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+  /** Text from scripts and people, control and bidi-override characters made visible (app.js's `shown`). */
+  const visible = (text) => shown(String(text ?? ''));
   const scheduleText = (schedule) =>
     t('generators.schedule', { state: schedule.state, next: schedule.nextRunAt ? when(schedule.nextRunAt) : '—', by: schedule.pausedBy || 'other', note: visible(schedule.note || '') });
 
