@@ -26,6 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { alertDigestScheduleId } from '../domain/alerts/digest-trigger';
+import { payloadPruneScheduleId } from '../starters/payload-prune-schedule';
 import { loadConfig, type Config } from '../domain/config/config';
 import { createKafka } from '../domain/kafka/kafka';
 import { connectMongo } from '../domain/mongo/client';
@@ -389,6 +390,7 @@ async function cleanUp(config: Config, kafka: Kafka): Promise<void> {
     const open = client.workflow.list({ query: `TaskQueue = '${config.temporal.taskQueues.workflows}' AND ExecutionStatus = 'Running'` });
     for await (const workflow of open) await client.workflow.getHandle(workflow.workflowId).terminate('chaos run over').catch(() => undefined);
     await client.schedule.getHandle(alertDigestScheduleId(config.temporal.prefix)).delete().catch(() => undefined);
+    await client.schedule.getHandle(payloadPruneScheduleId(config.temporal.prefix)).delete().catch(() => undefined);
   } finally {
     await closeTemporalClient(client);
   }

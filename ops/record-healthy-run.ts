@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { alertDigestScheduleId } from '../domain/alerts/digest-trigger';
+import { payloadPruneScheduleId } from '../starters/payload-prune-schedule';
 import { loadConfig } from '../domain/config/config';
 import { createKafka } from '../domain/kafka/kafka';
 import { findFreeMetricsPort } from '../domain/metrics/ports';
@@ -289,6 +290,7 @@ async function cleanUp(config: ReturnType<typeof loadConfig>, id: string): Promi
         const client = await connectTemporalClient(config.temporal);
         try {
           await client.schedule.getHandle(alertDigestScheduleId(config.temporal.prefix)).delete().catch(() => undefined);
+          await client.schedule.getHandle(payloadPruneScheduleId(config.temporal.prefix)).delete().catch(() => undefined);
           for await (const execution of client.workflow.list({ query: `TaskQueue = '${config.temporal.taskQueues.workflows}' AND ExecutionStatus = 'Running'` })) {
             await client.workflow.getHandle(execution.workflowId, execution.runId).terminate('recording over');
           }

@@ -6,6 +6,7 @@ import { ensureIndexes } from '../domain/mongo/indexes';
 import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
 import { ensureSearchAttributes } from '../domain/temporal/search-attributes';
 import { ensureAlertDigestSchedule } from './alert-digest-schedule';
+import { ensurePayloadPruneSchedule } from './payload-prune-schedule';
 
 /**
  * Creates what crawlflow's processes expect to exist: its Kafka topics (auto-create is off),
@@ -35,6 +36,8 @@ export async function setupInfrastructure(config: Config, logger: Logger): Promi
     logger.info({ added }, added.length > 0 ? 'created Temporal search attributes' : 'Temporal search attributes present');
     await ensureAlertDigestSchedule(temporal, config);
     logger.info({ everySeconds: config.alerts.digestIntervalSeconds }, 'alert digest schedule present');
+    await ensurePayloadPruneSchedule(temporal, config);
+    logger.info({ retentionDays: config.payloads.retentionDays }, 'payload prune schedule present');
   } finally {
     await closeTemporalClient(temporal);
   }

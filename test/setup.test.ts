@@ -5,6 +5,7 @@ import { createKafka, crawlflowTopics } from '../domain/kafka/kafka';
 import { connectMongo } from '../domain/mongo/client';
 import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
 import { COLLECTION_INDEXES, ensureIndexes } from '../domain/mongo/indexes';
+import { payloadPruneScheduleId } from '../starters/payload-prune-schedule';
 import { setupInfrastructure } from '../starters/setup';
 import { requireStack, testConfig, testLogger } from './support/stack';
 
@@ -30,6 +31,7 @@ describe('crawlflow setup', () => {
       await mongo.client.close();
       const temporal = await connectTemporalClient(config.temporal);
       await temporal.schedule.getHandle(alertDigestScheduleId(config.temporal.prefix)).delete().catch(() => undefined);
+      await temporal.schedule.getHandle(payloadPruneScheduleId(config.temporal.prefix)).delete().catch(() => undefined);
       await closeTemporalClient(temporal);
       const admin = createKafka(config.kafka).admin();
       await admin.connect();

@@ -2,6 +2,7 @@ import { Worker } from '@temporalio/worker';
 import { createAlertActivities } from '../activities/alerts';
 import { createFailureActivities } from '../activities/failures';
 import { createFetchActivities } from '../activities/fetch';
+import { createPayloadPruneActivities } from '../activities/payload-prune';
 import { createPublishActivities } from '../activities/publish';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { createTaskProgressWriter } from '../activities/task-progress';
@@ -61,6 +62,7 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
           maxMessageBytes: config.kafka.maxMessageBytes,
           taskProgress,
         }),
+        ...createPayloadPruneActivities({ payloads, logger }),
         ...createFailureActivities({ failedMessages: createFailedMessageRepository(mongo.db), alerting, taskProgress }),
         ...createAlertActivities({
           alerts,

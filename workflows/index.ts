@@ -5,3 +5,4 @@ export { messageWorkflow } from './message';
 export { batchWorkflow } from './batch';
 export { generatorRunWorkflow } from './generator-run';
 export { generatorTestWorkflow } from './generator-test';
+export { payloadPruneWorkflow } from './payload-prune';

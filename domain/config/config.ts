@@ -40,6 +40,8 @@ export interface Config {
     minInsyncReplicas: number;
   };
   mongo: { uri: string };
+  /** Claim-check payloads (docs/data-model.md, "Payload retention"). */
+  payloads: { retentionDays: number };
   /** How the bridge turns records into workflows (docs/pipeline.md, "Batch mode"). */
   pipeline: { mode: Env['PIPELINE_MODE']; batchSize: number; batchWaitMs: number };
   alerts: {
@@ -147,6 +149,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       minInsyncReplicas: env.KAFKA_MIN_INSYNC_REPLICAS,
     },
     mongo: { uri: env.MONGODB_URI },
+    payloads: { retentionDays: env.PAYLOAD_RETENTION_DAYS },
     pipeline: { mode: env.PIPELINE_MODE, batchSize: env.PIPELINE_BATCH_SIZE, batchWaitMs: env.PIPELINE_BATCH_WAIT_MS },
     alerts: {
       smtpUrl: env.SMTP_URL,

@@ -135,6 +135,10 @@ export const envSchema = z.object({
     'MongoDB connection string; the database name in its path is used',
   ),
 
+  PAYLOAD_RETENTION_DAYS: positiveInt(45).describe(
+    'Claim-check payloads (page HTML and text, large messages) not stored or read for this many days are deleted by the daily payload-prune schedule; keep it above the Temporal namespace retention (30 days) so replays and resets still find theirs',
+  ),
+
   // Mail and alerts
   SMTP_URL: url('smtp://127.0.0.1:1025', ['smtp:', 'smtps:']).describe('SMTP relay alert mails go through'),
   ALERT_FROM: text('crawlflow <crawlflow@localhost>').describe('From address of alert mails'),

@@ -11,7 +11,10 @@ const gunzipAsync = promisify(gunzip);
 export const PAYLOAD_COLLECTION = 'payload';
 
 export const PAYLOAD_INDEXES: Record<string, IndexDescription[]> = {
-  [PAYLOAD_COLLECTION]: [{ key: { createdAt: 1 }, name: 'createdAt' }],
+  [PAYLOAD_COLLECTION]: [
+    { key: { createdAt: 1 }, name: 'createdAt' },
+    { key: { usedAt: 1 }, name: 'usedAt' },
+  ],
 };
 
 interface PayloadDocument {
@@ -19,6 +22,19 @@ interface PayloadDocument {
   data: Binary;
   bytes: number;
   createdAt: Date;
+  /** When it was last stored or read (at most a day stale); documents from before it have only `createdAt`. */
+  usedAt?: Date;
+}
+
+/**
+ * A read refreshes `usedAt` only when it is older than this: retention counts in days, so a
+ * claim check read a thousand times costs one write a day, not a thousand.
+ */
+export const USED_AT_REFRESH_MS = 24 * 3600 * 1000;
+
+/** The payloads neither stored nor read since `cutoff`. */
+function unusedSince(cutoff: Date) {
+  return { $or: [{ usedAt: { $lt: cutoff } }, { usedAt: { $exists: false }, createdAt: { $lt: cutoff } }] };
 }
 
 /** A claim check pointed at a payload that is not in the store (pruned or never written). */
@@ -51,11 +67,9 @@ export function createPayloadStore(db: Db, options: PayloadStoreOptions = {}) {
       // Content-addressed: the same page stored twice (a retry, a replay) is one document.
       const ref = createHash('sha256').update(raw).digest('hex');
       const data = new Binary(await gzipAsync(raw));
-      await payloads.updateOne(
-        { _id: ref },
-        { $setOnInsert: { data, bytes: raw.length, createdAt: new Date() } },
-        { upsert: true },
-      );
+      const now = new Date();
+      // Stored again (a retry, a replay, the same page elsewhere): in use again.
+      await payloads.updateOne({ _id: ref }, { $setOnInsert: { data, bytes: raw.length, createdAt: now }, $set: { usedAt: now } }, { upsert: true });
       return { ref, bytes: raw.length };
     },
 
@@ -63,7 +77,25 @@ export function createPayloadStore(db: Db, options: PayloadStoreOptions = {}) {
       if ('inline' in stored) return stored.inline;
       const document = await payloads.findOne({ _id: stored.ref });
       if (!document) throw new MissingPayloadError(stored.ref);
+      const now = Date.now();
+      if ((document.usedAt ?? document.createdAt).getTime() < now - USED_AT_REFRESH_MS) {
+        // Bookkeeping only: a refresh that fails leaves the read good (the next read tries again).
+        await payloads.updateOne({ _id: stored.ref }, { $set: { usedAt: new Date(now) } }).catch(() => undefined);
+      }
       return (await gunzipAsync(document.data.buffer)).toString('utf8');
+    },
+
+    /**
+     * Deletes up to `batchSize` payloads neither stored nor read since `cutoff`; returns how
+     * many. The delete checks the age again, so a payload used between the find and the delete
+     * stays. FerretDB 1.24 has no TTL indexes: the payload-prune schedule calls this.
+     */
+    async pruneBatch(cutoff: Date, batchSize: number): Promise<number> {
+      const filter = unusedSince(cutoff);
+      const ids = (await payloads.find(filter, { projection: { _id: 1 }, limit: batchSize }).toArray()).map((document) => document._id);
+      if (ids.length === 0) return 0;
+      const { deletedCount } = await payloads.deleteMany({ _id: { $in: ids }, ...filter });
+      return deletedCount;
     },
   };
 }

@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../domain/config/config';
-import { createLogger } from '../../domain/logging/logger';
 import { findFreeMetricsPort } from '../../domain/metrics/ports';
 import type { ReadinessResult } from '../../domain/metrics/readiness';
 import { installTemporalRuntime } from '../../domain/temporal/runtime';
 import { runWorkers } from '../../workers/run-workers';
 import { eventually } from '../support/eventually';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
+import { capturingLogger } from '../support/capturing-logger';
 import { requireStack, uniqueName } from '../support/stack';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
-
-/** A logger whose JSON lines land in `lines`. */
-function capturingLogger() {
-  const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as (typeof lines)[number]);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'info', format: 'json' }, { component: 'publish-readiness-test' }, sink), lines };
-}
 
 async function readiness(url: string): Promise<{ status: number; checks: ReadinessResult[] }> {
   const response = await fetch(`${url}/readyz`);
@@ -38,7 +25,7 @@ describe('io worker: Kafka unreachable at the first publish', () => {
   let metricsUrl: string;
   let running: Promise<void> | undefined;
   const stop = new AbortController();
-  const { logger, lines } = capturingLogger();
+  const { logger, lines } = capturingLogger('publish-readiness-test');
 
   before(async () => {
     await requireStack();

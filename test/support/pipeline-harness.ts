@@ -8,6 +8,7 @@ import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
 import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../domain/temporal/connection';
 import { installTemporalRuntime } from '../../domain/temporal/runtime';
 import { createBridgeOnClients, type Bridge, type BridgeDeps } from '../../starters/bridge';
+import { payloadPruneScheduleId } from '../../starters/payload-prune-schedule';
 import { setupInfrastructure } from '../../starters/setup';
 import { createCpuWorker } from '../../workers/cpu-worker';
 import { createIoWorker } from '../../workers/io-worker';
@@ -148,10 +149,12 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
       await harness.stopWorkers();
       await collector.disconnect();
       await producer.disconnect();
-      await temporal.schedule
-        .getHandle(alertDigestScheduleId(config.temporal.prefix))
-        .delete()
-        .catch(() => undefined);
+      for (const scheduleId of [alertDigestScheduleId(config.temporal.prefix), payloadPruneScheduleId(config.temporal.prefix)]) {
+        await temporal.schedule
+          .getHandle(scheduleId)
+          .delete()
+          .catch(() => undefined);
+      }
       const admin = kafka.admin();
       await admin.connect();
       await admin
