@@ -16,7 +16,7 @@ import { registerFailureRoutes, type FailureRouteDeps } from './routes/failures'
 import type { GeneratorConsole } from '../starters/generator-console';
 import { registerGeneratorRoutes } from './routes/generators';
 import { registerJobRoutes } from './routes/jobs';
-import { registerOverviewRoutes } from './routes/overview';
+import { registerOverviewRoutes, registerVendorRoutes } from './routes/overview';
 import { registerSubmitRoutes } from './routes/submit';
 import { registerViewRoutes } from './routes/views';
 
@@ -65,6 +65,7 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
   });
   await app.register(fastifyStatic, { root: join(__dirname, 'public'), index: 'index.html' });
 
+  registerVendorRoutes(app);
   app.get('/api/health', async () => ({ ok: true }));
   await app.register(async (api) => {
     api.addHook('preHandler', requireToken(deps.token));

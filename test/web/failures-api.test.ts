@@ -92,15 +92,16 @@ describe('failures, dead letters and task stories over HTTP (real pipeline)', ()
     assert.equal(ok<{ failures: Failure[] }>(await get(`/api/failures?since=${encodeURIComponent(new Date(Date.now() - 600_000).toISOString())}`)).failures.length, 3);
     assert.deepEqual(ok(await get('/api/failures/count?step=fetch')), { count: 3, atLeast: false, cap: 500 });
 
-    problem(await get('/api/failures?step=fly'), 400, /^step: Invalid option: expected one of "fetch"\|"tag"/);
-    problem(await get('/api/failures?limit=100000'), 400, /^limit: .*500/);
-    problem(await get('/api/failures?since=yesterday'), 400, /^since: "yesterday" is not a time/);
-    problem(await get('/api/failures?before=xyz'), 400, /^before: not a failed-message id/);
+    problem(await get('/api/failures?step=fly'), 400, /step: Invalid option: expected one of "fetch"\|"tag"/);
+    problem(await get('/api/failures?limit=100000'), 400, /limit: .*500/);
+    problem(await get('/api/failures?since=yesterday'), 400, /since: "yesterday" is not a time/);
+    problem(await get('/api/failures?before=xyz'), 400, /before: not a failed-message id/);
     problem(await get('/api/failures?colour=red'), 400, /colour/);
     problem(await get('/api/failures?job=nobody'), 404, /no job named "nobody"/);
     problem(await app.inject({ method: 'GET', url: '/api/failures' }), 401, /access token/);
+    problem(await app.inject({ method: 'GET', url: `/api/failures/${new ObjectId().toHexString()}`, headers: { ...auth, 'accept-language': 'zh-CN' } }), 404, /^没有失败消息 [0-9a-f]{24}$/);
     problem(await post('/api/failures/replay', {}), 400, /either "ids" .* or "filter"/);
-    problem(await post('/api/failures/replay', { ids: ['nope'] }), 400, /^ids\.0: not a failed-message id/);
+    problem(await post('/api/failures/replay', { ids: ['nope'] }), 400, /ids\.0: not a failed-message id/);
     problem(await post('/api/failures/replay', { ids: [new ObjectId().toHexString()] }), 404, /no failed message/);
   });
 
@@ -203,6 +204,6 @@ describe('failures, dead letters and task stories over HTTP (real pipeline)', ()
     assert.deepEqual(end.fetches.map((fetch) => fetch.status).sort(), ['failed', 'succeeded']);
     assert.equal(end.retryable, false);
     problem(await get(`/api/tasks/${new ObjectId().toHexString()}`), 404, /no crawler task/);
-    problem(await get('/api/tasks/123'), 400, /^id: not a task id/);
+    problem(await get('/api/tasks/123'), 400, /id: not a task id/);
   });
 });

@@ -305,7 +305,7 @@ async function loadTasks(more = false) {
   const query = new URLSearchParams({ status: state.status, limit: '50', ...(more && state.next ? { before: state.next } : {}) });
   const { tasks, next } = await api(jobPath(`/tasks?${query}`));
   state.next = next;
-  const rows = tasks.map((task) => el('tr', {}, el('td', { class: 'uri' }, task.uri), el('td', {}, statusText('task', task.status)), el('td', {}, when(task.addedAt)), el('td', {}, link(task.links.run, t('page.tasks.run_link')))));
+  const rows = tasks.map((task) => el('tr', {}, el('td', { class: 'uri' }, task.uri), el('td', {}, statusText('task', task.status)), el('td', {}, when(task.addedAt)), el('td', {}, link(task.links.run, t('page.tasks.run_link')), ' ', el('button', { type: 'button', class: 'link story', onclick: () => void showTaskStory(task.id) }, t('failures.task.story')))));
   if (more) $('#tasks tbody').append(...rows);
   else $('#tasks tbody').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, t('page.tasks.none')))]));
   $('#tasks-more').hidden = tasks.length < 50;
@@ -358,6 +358,8 @@ async function start() {
   const session = await api('/api/session');
   $('#temporal-ui').href = session.temporalUiUrl;
   await loadJobs();
+  // Sections in their own files (failures.js, …) load their data now.
+  document.dispatchEvent(new Event('crawlflow:started'));
 }
 
 // ---- language ----------------------------------------------------------------------------------

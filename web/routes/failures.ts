@@ -5,6 +5,7 @@ import { FailureStep } from '../../common/pipeline';
 import type { FailedMessageDocument, FailedMessagePageQuery, FailedMessageRepository } from '../../domain/pipeline/failed-messages';
 import type { Store } from '../../domain/store/store';
 import { retryTask, type ReplayItem } from '../../starters/replay';
+import { message } from '../../domain/i18n/i18n';
 import { HttpProblem } from '../errors';
 import { deadLetterView, failureView } from '../failure-views';
 import type { TemporalLinks } from '../links';
@@ -86,7 +87,7 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
 
   async function toQuery(filter: FilterInput): Promise<FailedMessagePageQuery> {
     const job = filter.job ? (await findJob(store, filter.job)).id.toHexString() : undefined;
-    if (filter.since && filter.until && filter.since > filter.until) throw new HttpProblem(400, 'bad_request', 'since: after until');
+    if (filter.since && filter.until && filter.since > filter.until) throw new HttpProblem(400, 'bad_request', message('failures.error.bad_field', { detail: 'since: after until' }));
     return {
       steps: filter.step ? [filter.step] : MESSAGE_STEPS,
       ...(filter.errorType ? { errorType: filter.errorType } : {}),
@@ -103,7 +104,7 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
   }
 
   async function replay(records: readonly FailedMessageDocument[]): Promise<ReplayItem[]> {
-    if (!deps.replay) throw new HttpProblem(503, 'replay_unavailable', 'this server has no Temporal client: replay with `crawlflow replay run`');
+    if (!deps.replay) throw new HttpProblem(503, 'replay_unavailable', message('failures.error.replay_unavailable'));
     return deps.replay(records);
   }
 
@@ -129,7 +130,7 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
   app.get('/api/failures/:id', async (request) => {
     const { id } = parseRequest(idParams('failed-message'), request.params, 'params');
     const record = await failedMessages.findById(id.toHexString());
-    if (!record) throw new HttpProblem(404, 'unknown_failure', `no failed message ${id.toHexString()}`);
+    if (!record) throw new HttpProblem(404, 'unknown_failure', message('failures.error.unknown_failure', { id: id.toHexString() }));
     return { failure: failureView(record, links, await jobNamesOf([record])) };
   });
 
@@ -144,7 +145,7 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
     if (body.ids) {
       const found = (await failedMessages.page({ ids: body.ids, limit: body.ids.length })).records;
       const missing = body.ids.filter((id) => !found.some((record) => record._id.equals(id)));
-      if (missing.length > 0) throw new HttpProblem(404, 'unknown_failure', `ids: no failed message ${missing.map((id) => id.toHexString()).join(', ')}`);
+      if (missing.length > 0) throw new HttpProblem(404, 'unknown_failure', message('failures.error.unknown_failure', { id: missing.map((id) => id.toHexString()).join(', ') }));
       records = found;
       matched = { count: found.length, atLeast: false };
     } else {
@@ -178,14 +179,14 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
   app.get('/api/dead-letters/:id', async (request) => {
     const { id } = parseRequest(idParams('dead-letter'), request.params, 'params');
     const record = await failedMessages.findById(id.toHexString());
-    if (!record || record.step !== FailureStep.Bridge) throw new HttpProblem(404, 'unknown_dead_letter', `no dead-lettered record ${id.toHexString()}`);
+    if (!record || record.step !== FailureStep.Bridge) throw new HttpProblem(404, 'unknown_dead_letter', message('failures.error.unknown_dead_letter', { id: id.toHexString() }));
     return { deadLetter: deadLetterView(record, links) };
   });
 
   app.get('/api/tasks/:id', async (request) => {
     const { id } = parseRequest(idParams('task'), request.params, 'params');
     const story = await buildTaskStory({ store, failedMessages, links }, id);
-    if (!story) throw new HttpProblem(404, 'unknown_task', `no crawler task ${id.toHexString()}`);
+    if (!story) throw new HttpProblem(404, 'unknown_task', message('failures.error.unknown_task', { id: id.toHexString() }));
     return story;
   });
 
@@ -193,7 +194,8 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
   app.post('/api/tasks/:id/retry', async (request) => {
     const { id } = parseRequest(idParams('task'), request.params, 'params');
     const retry = await retryTask({ tasks: store.tasks, failedMessages, replay }, id);
-    if (!retry.ok) throw new HttpProblem(retry.problem === 'unknown_task' ? 404 : 409, retry.problem === 'unknown_task' ? 'unknown_task' : 'not_retryable', retry.reason);
+    if (!retry.ok && retry.problem === 'unknown_task') throw new HttpProblem(404, 'unknown_task', message('failures.error.unknown_task', { id: id.toHexString() }));
+    if (!retry.ok) throw new HttpProblem(409, 'not_retryable', message('failures.error.not_retryable', { id: id.toHexString(), reason: retry.reason }));
     return { item: { ...retry.item, links: { run: links.run(retry.item.workflowId, retry.item.runId) } }, story: await buildTaskStory({ store, failedMessages, links }, id) };
   });
 }
