@@ -120,7 +120,11 @@ export function createOverview(deps: OverviewDeps, options: OverviewOptions = {}
       const current = samples[index]!;
       const minutes = (current.at - previous.at) / 60_000;
       if (minutes <= 0) continue;
-      const failures = failureTimes.filter((time) => time > previous.at && time <= current.at).length;
+      // A failure's time is its record id's, whole seconds: take the end of that second, and let
+      // the newest interval keep whatever came after its sample, so a failure written in the same
+      // second as a sample is counted once, never dropped.
+      const newest = index === samples.length - 1;
+      const failures = failureTimes.filter((time) => time + 999 > previous.at && (newest || time + 999 <= current.at)).length;
       series.push({
         at: new Date(current.at).toISOString(),
         inPerMinute: round(Math.max(0, current.input - previous.input) / minutes),
