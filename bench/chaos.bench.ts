@@ -20,20 +20,22 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { alertDigestScheduleId } from '../domain/alerts/digest-trigger';
 import { payloadPruneScheduleId } from '../starters/payload-prune-schedule';
 import { loadConfig, type Config } from '../domain/config/config';
+import { CLUSTER_PORTS } from '../domain/config/stack-profile';
 import { createKafka } from '../domain/kafka/kafka';
 import { connectMongo } from '../domain/mongo/client';
 import { FAILED_MESSAGE_COLLECTION } from '../domain/pipeline/failed-messages';
 import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
 import { isolatedEnv, uniqueName } from '../support/isolated-env';
 import { startSpiderServer } from '../support/spider-server';
+import { outputPause, useAppendTime, watchLeaders } from './chaos/broker-fault';
 import { createLedger, faultReports, healthySince, quantile, slowThresholdMs, type Fault, type Ledger } from './chaos/ledger';
 import { createProcessGroup, type ProcessGroup, type ProcessSpec } from './chaos/processes';
 import { defaultFaultMode, ensureStackUp, FAULTY_SERVICES, PROFILE, restartService, type ServiceFaultMode } from './chaos/services';
@@ -88,6 +90,8 @@ const DOWN_MS = positive('down-seconds', args['down-seconds'], true) * 1000;
 const SETTLE_MS = positive('settle-seconds', args['settle-seconds'], true) * 1000;
 const RECOVERY_TIMEOUT_MS = positive('recovery-timeout-seconds', args['recovery-timeout-seconds']) * 1000;
 const DRAIN_MS = positive('drain-seconds', args['drain-seconds']) * 1000;
+/** How far past a broker kill the output pause is looked for. */
+const PAUSE_WINDOW_MS = 60_000;
 
 // Ctrl-C stops the run but still cleans up: children stopped, services up, topics removed.
 const interrupted = new AbortController();
@@ -104,7 +108,7 @@ const pause = (ms: number) => sleep(ms, undefined, { signal: interrupted.signal 
 const say = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 async function main(): Promise<number> {
-  say(`chaos (${PROFILE} profile): ${MESSAGES} messages at ${RATE}/s; faults: ${FAULTS.join(', ') || 'none'}`);
+  say(`chaos (${PROFILE} profile): ${MESSAGES} messages at ${RATE}/s; faults: ${FAULTS.join(', ') || 'none'}; ${loadLine()}`);
   await ensureStackUp();
   const id = uniqueName('chaos');
   const spider = await startSpiderServer();
@@ -126,6 +130,8 @@ async function main(): Promise<number> {
   const faults: Fault[] = [];
   try {
     await runCli(['setup'], env, logPath);
+    // Output records carry the broker's append time: when each one was output, whatever the collector's delay.
+    await withAdmin(kafka, (admin) => useAppendTime(admin, config.kafka.outputTopic));
     collector = await startCollector(kafka, config, ledger);
     await processes.start(PROCESSES);
     await Promise.all(PROCESS_NAMES.map((name) => processes.ready(name)));
@@ -154,7 +160,7 @@ async function main(): Promise<number> {
       const fault: Fault = { name, injectedAt: Date.now() };
       faults.push(fault);
       say(`fault ${index + 1}/${FAULTS.length}: ${describeFault(name)}`);
-      fault.backAt = await inject(name, processes);
+      fault.backAt = await inject(name, processes, config, fault);
       say(`  ${name} back after ${seconds(fault.backAt - fault.injectedAt)}`);
       const window = Math.max(5, Math.min(20, Math.round(RATE * 2)));
       const deadline = Date.now() + RECOVERY_TIMEOUT_MS;
@@ -204,13 +210,54 @@ function describeFault(name: string): string {
   return `${faultMode(name) === 'kill' ? 'kill -9' : 'stop'} ${name}, ${seconds(DOWN_MS)} down, start it again`;
 }
 
-async function inject(name: string, processes: ProcessGroup): Promise<number> {
+async function inject(name: string, processes: ProcessGroup, config: Config, fault: Fault): Promise<number> {
   if (PROCESS_NAMES.includes(name)) {
     await processes.killHard(name);
     return processes.ready(name, RECOVERY_TIMEOUT_MS);
   }
-  await restartService(name, faultMode(name), DOWN_MS);
+  const broker = clusterBroker(name);
+  if (!broker) {
+    await restartService(name, faultMode(name), DOWN_MS);
+    return Date.now();
+  }
+  // A broker of the cluster: watch its partitions' leaders from the other brokers meanwhile.
+  const survivors = config.kafka.brokers.filter((address) => address !== broker.address);
+  const topics = [config.kafka.inputTopic, config.kafka.outputTopic, config.kafka.deadLetterTopic];
+  const watch = await watchLeaders(survivors, broker.nodeId, topics, RECOVERY_TIMEOUT_MS);
+  fault.injectedAt = Date.now();
+  const polling = watch.start();
+  say(`  ${name} (node ${broker.nodeId}) led ${watch.led.length} partitions: ${watch.led.join(', ') || 'none'}`);
+  const restarting = restartService(name, faultMode(name), DOWN_MS);
+  polling.elected.then(
+    (at) => say(at === undefined ? `  no new leader for ${name}'s partitions within ${seconds(RECOVERY_TIMEOUT_MS)}` : `  leaders moved off ${name} ${seconds(at - fault.injectedAt)} after the kill`),
+    () => undefined,
+  );
+  try {
+    await restarting;
+  } finally {
+    fault.election = { led: watch.led.length, electedAt: await polling.elected.catch(() => undefined) };
+    await polling.stop();
+  }
   return Date.now();
+}
+
+/** kafka-N of the cluster profile: its node id and address (stack/cluster-services.ts numbers them from 1). */
+function clusterBroker(name: string): { nodeId: number; address: string } | undefined {
+  const match = PROFILE === 'cluster' ? /^kafka-(\d+)$/.exec(name) : null;
+  if (!match) return undefined;
+  const nodeId = Number(match[1]);
+  const port = CLUSTER_PORTS.kafkaBrokers[nodeId - 1];
+  return port === undefined ? undefined : { nodeId, address: `127.0.0.1:${port}` };
+}
+
+async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Link messages at RATE per second, in batches every 100 ms; a failed send is retried until Kafka takes it. */
@@ -289,7 +336,7 @@ async function startCollector(kafka: Kafka, config: Config, ledger: Ledger): Pro
         seen.add(position);
         if (topic === config.kafka.deadLetterTopic) return ledger.deadLetter();
         const value = JSON.parse(String(message.value)) as { crawlflow?: { fetch?: { status?: unknown } } };
-        ledger.output(String(message.key), Date.now(), value.crawlflow?.fetch?.status);
+        ledger.output(String(message.key), Date.now(), value.crawlflow?.fetch?.status, Number(message.timestamp));
       },
     });
   };
@@ -336,6 +383,8 @@ async function report(config: Config, ledger: Ledger, faults: Fault[], threshold
     `dead letters      ${totals.deadLetters}`,
     `fetch failed      ${totals.fetchFailed}  (published with empty content)`,
     `latency           p50 ${seconds(quantile(latencies, 0.5))}, p99 ${seconds(quantile(latencies, 0.99))}, max ${seconds(quantile(latencies, 1))}`,
+    `throughput        ${throughputLine(ledger)}`,
+    `machine           ${loadLine()} at the end`,
     `process exits     ${processes.unexpectedExits().length} by themselves${processes.unexpectedExits().length ? `: ${processes.unexpectedExits().map((exit) => `${exit.name} (${exit.code ?? exit.signal})`).join(', ')}` : ''}`,
   ];
   if (totals.strangers > 0) lines.push(`unknown ids out   ${totals.strangers}`);
@@ -350,9 +399,35 @@ async function report(config: Config, ledger: Ledger, faults: Fault[], threshold
     lines.push('  back: the killed process answered /readyz, or the service was up again; flowing: the first');
     lines.push('  message sent after the fault came out; normal: the last one sent after it (before the next');
     lines.push('  fault) that came out slow. All measured from the moment of the fault.');
+    const kills = faults.filter((fault) => fault.election);
+    if (kills.length > 0) lines.push('', 'broker kill: leader election beside the output pause (output = the brokers\' append time of output records)');
+    for (const fault of kills) {
+      const election = fault.election!;
+      const until = faults[faults.indexOf(fault) + 1]?.injectedAt ?? Number.POSITIVE_INFINITY;
+      const pause = outputPause(ledger.appended(), fault.injectedAt, Math.min(PAUSE_WINDOW_MS, until - fault.injectedAt));
+      const elected = election.electedAt === undefined ? 'not seen' : seconds(election.electedAt - fault.injectedAt);
+      lines.push(`${fault.name.padEnd(18)}leader election ${elected} (${election.led} partitions it led, metadata polled from the other brokers every 100 ms)`);
+      if (!pause) {
+        lines.push(`${''.padEnd(18)}no output after the fault`);
+        continue;
+      }
+      lines.push(`${''.padEnd(18)}longest output pause ${seconds(pause.longestMs)}, from ${seconds(pause.startsAtMs)} after the kill (longest before it: ${seconds(pause.beforeMs)})`);
+      lines.push(`${''.padEnd(18)}outputs per second from 5 s before the kill: ${pause.perSecond.join(' ')}`);
+    }
   }
   if (lost.length > 0) lines.push('', `lost (first ${Math.min(10, lost.length)} of ${lost.length}):`, ...(await describeLost(config, lost.slice(0, 10))));
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Sent and out per second over the run: first send to last send, first send to last output. */
+function throughputLine(ledger: Ledger): string {
+  const arrivals = ledger.arrivals();
+  if (arrivals.length === 0) return '-';
+  const firstSent = Math.min(...arrivals.map((arrival) => arrival.sentAt));
+  const lastSent = Math.max(...arrivals.map((arrival) => arrival.sentAt));
+  const lastOut = Math.max(...arrivals.map((arrival) => arrival.at));
+  const perSecond = (count: number, ms: number) => (ms > 0 ? ((count / ms) * 1000).toFixed(1) : '-');
+  return `${perSecond(arrivals.length, lastSent - firstSent)}/s sent, ${perSecond(arrivals.length, lastOut - firstSent)}/s out (first send to last output, ${seconds(lastOut - firstSent)})`;
 }
 
 async function failedMessagesByStep(config: Config): Promise<string> {
@@ -413,6 +488,10 @@ function runCli(argv: string[], env: Record<string, string>, logPath: string): P
     const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'crawlflow.js'), ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`crawlflow ${argv.join(' ')} exited with ${code}; see ${logPath}`))));
   }).finally(() => closeSync(log));
+}
+
+function loadLine(): string {
+  return `load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`;
 }
 
 function seconds(ms: number | undefined): string {

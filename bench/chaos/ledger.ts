@@ -23,6 +23,8 @@ export interface Fault {
   backAt?: number;
   /** When the run judged the pipeline healthy again (online, from the latest arrivals). */
   healthyAt?: number;
+  /** A broker kill: the partitions it led, and when every one of them had a new leader (bench/chaos/broker-fault.ts). */
+  election?: { led: number; electedAt?: number };
 }
 
 export interface FaultReport {
@@ -46,6 +48,8 @@ export function createLedger() {
   const acknowledged = new Set<string>();
   const outputs = new Map<string, number>();
   const arrivals: Arrival[] = [];
+  /** The broker's append time of every output record, duplicates included: when output happened. */
+  const appended: number[] = [];
   let inputRecords = 0;
   let outputRecords = 0;
   let deadLetters = 0;
@@ -63,8 +67,9 @@ export function createLedger() {
       for (const id of ids) acknowledged.add(id);
     },
 
-    output(id: string, at: number, fetchStatus: unknown): void {
+    output(id: string, at: number, fetchStatus: unknown, appendedAt?: number): void {
       outputRecords++;
+      if (appendedAt !== undefined && Number.isFinite(appendedAt)) appended.push(appendedAt);
       const seen = outputs.get(id) ?? 0;
       outputs.set(id, seen + 1);
       if (seen > 0) return;
@@ -86,6 +91,7 @@ export function createLedger() {
       return count;
     },
     arrivals: (): readonly Arrival[] => arrivals,
+    appended: (): readonly number[] => appended,
     lost: (): string[] => [...acknowledged].filter((id) => !outputs.has(id)),
 
     totals() {
