@@ -69,6 +69,7 @@ const MEANWHILE: Record<Dependency, string> = {
   temporal: 'records wait in Kafka: each waiting partition pauses and retries its start with back-off (1 s, doubling to 30 s); nothing is skipped or lost',
   mongodb: 'records that need MongoDB (claim checks of large messages, dead letters) wait in Kafka: their partition pauses and retries with back-off; other records go on',
   kafka: 'the consumer reconnects by itself and resumes from the last committed offset; dead letters wait and are retried',
+  smtp: 'alerts are kept in MongoDB and mailed by the digest schedule once SMTP is back',
 };
 
 /**
@@ -87,6 +88,7 @@ export function createBridge(deps: BridgeDeps) {
   const { config, logger } = deps;
   const maxInFlight = deps.maxInFlight ?? 32;
   const dependencies = deps.dependencyState ?? createDependencyState(logger);
+  for (const [dependency, meanwhile] of Object.entries(MEANWHILE)) dependencies.describe(dependency, meanwhile);
   const consumer: Consumer = deps.kafka.consumer({
     groupId: config.kafka.consumerGroup,
     sessionTimeout: 30_000,
@@ -498,9 +500,9 @@ export type Bridge = ReturnType<typeof createBridge>;
  */
 export function createBridgeOnClients(
   clients: { config: Config; logger: Logger; kafka: Kafka; temporal: Client; db: Db },
-  options: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit' | 'eagerStart'>> = {},
+  options: Partial<Pick<BridgeDeps, 'maxInFlight' | 'onRecord' | 'beforeCommit' | 'eagerStart' | 'dependencyState'>> = {},
 ): Bridge {
-  const dependencyState = createDependencyState(clients.logger);
+  const dependencyState = options.dependencyState ?? createDependencyState(clients.logger);
   const unwatch = watchMongo(clients.db.client, dependencyState, MEANWHILE.mongodb);
   const bridge = createBridge({
     ...clients,

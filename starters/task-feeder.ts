@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FeedableTask, TaskFeedRepository } from '../domain/generators/task-feed';
 import { LOWEST_OBJECT_ID, queuedSince } from '../domain/store/task-queue';
-import type { ObjectId } from 'mongodb';
+import { MongoNetworkError, MongoServerSelectionError, type ObjectId } from 'mongodb';
+import { isKafkaUnreachable } from '../domain/kafka/kafka-errors';
 import type { TaggedRecord } from '../domain/kafka/tagged-producer';
+import { createDependencyState, Dependency, type DependencyState } from '../domain/logging/dependency-state';
 import type { Logger } from '../domain/logging/logger';
 
 /** The link message a crawler task becomes on the pipeline's input topic. */
@@ -46,7 +48,19 @@ export interface TaskFeederDeps {
   /** Names this feeder in its claims (host and pid). */
   owner: string;
   logger: Logger;
+  /** Where a Kafka or MongoDB outage is reported, once (the process lifecycle's). @default one of its own */
+  dependencies?: DependencyState;
   options?: TaskFeederOptions;
+}
+
+/** What the feeder does while a dependency is away, as its warning says it. */
+const MEANWHILE = 'crawler tasks stay queued in MongoDB; the feeder retries every 5 s and sends them once it is back — nothing is skipped';
+
+/** The dependency a failed pass could not reach, or undefined when the pass failed for another reason (a person should look). */
+function unreachableDependency(error: unknown): Dependency | undefined {
+  if (isKafkaUnreachable(error)) return Dependency.Kafka;
+  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return Dependency.MongoDB;
+  return undefined;
 }
 
 /**
@@ -64,6 +78,8 @@ export function createTaskFeeder(deps: TaskFeederDeps) {
   const idleMs = deps.options?.idleMs ?? 1000;
   const overlapMs = deps.options?.overlapMs ?? 30_000;
   const staleClaimMs = deps.options?.staleClaimMs ?? 60_000;
+  const dependencies = deps.dependencies ?? createDependencyState(deps.logger);
+  for (const dependency of [Dependency.Kafka, Dependency.MongoDB]) dependencies.describe(dependency, MEANWHILE);
   const fullPassIntervalMs = deps.options?.fullPassIntervalMs ?? 600_000;
   const sweepSize = deps.options?.sweepSize ?? pageSize;
   const stopping = new AbortController();
@@ -138,9 +154,16 @@ export function createTaskFeeder(deps: TaskFeederDeps) {
         let pause = 0;
         try {
           const { sent } = await runPass();
+          dependencies.reachable(Dependency.MongoDB);
+          if (sent > 0) dependencies.reachable(Dependency.Kafka);
           if (sent === 0) pause = idleMs;
         } catch (error) {
-          deps.logger.error({ err: error }, 'task feeder pass failed; retrying');
+          const away = unreachableDependency(error);
+          // An outage is one warning (and one line when it ends), not an error every pass.
+          if (away) {
+            dependencies.unreachable(away, error, MEANWHILE);
+            deps.logger.debug({ err: error, dependency: away }, 'task feeder pass failed; retrying');
+          } else deps.logger.error({ err: error }, 'task feeder pass failed; retrying');
           pause = 5000;
         }
         if (pause > 0) await sleep(pause, undefined, { signal: stopping.signal }).catch(() => undefined);

@@ -18,7 +18,8 @@ export function registerBridgeCommand(program: Command): void {
         const { checks } = await health({ temporal: temporal.client.connection, db, consumerLag: true });
         const bridge = createBridgeOnClients(
           { config, logger, kafka: createKafka(config.kafka, logger, 'bridge'), temporal: temporal.client, db },
-          { eagerStart: temporal.eagerStart },
+          // The lifecycle's dependency state: an outage both the bridge and the readiness watch notice is one warning.
+          { eagerStart: temporal.eagerStart, dependencyState: lifecycle.dependencies },
         );
         // Registered before start, so a start that fails half-way still disconnects what it connected.
         lifecycle.onShutdown('bridge', () => bridge.stop());

@@ -18,7 +18,13 @@ export function registerFeederCommand(program: Command): void {
         lifecycle.onShutdown('kafka producer', () => producer.close());
         // Kafka's readiness is the producer's: the client the feeder sends with.
         const { checks } = await health({ db, clients: [producer.readiness()] });
-        const feeder = createTaskFeeder({ feed: createTaskFeedRepository(db), producer, owner: `${hostname()}:${process.pid}`, logger });
+        const feeder = createTaskFeeder({
+          feed: createTaskFeedRepository(db),
+          producer,
+          owner: `${hostname()}:${process.pid}`,
+          logger,
+          dependencies: lifecycle.dependencies,
+        });
         const running = feeder.run();
         lifecycle.onShutdown('feeder', () => {
           feeder.stop();

@@ -1,10 +1,11 @@
-import type { Logger } from '../logging/logger';
+import type { DependencyState } from '../logging/dependency-state';
 import { runReadinessChecks, type ReadinessCheck } from '../metrics/readiness';
 
 export interface DependencyWatchOptions {
   /** The process's readiness checks (the same ones `/readyz` runs). */
   checks: readonly ReadinessCheck[];
-  logger: Logger;
+  /** The process's one dependency state: outages are logged there, once, whoever noticed them first. */
+  state: DependencyState;
   /** How often the checks run. */
   intervalMs: number;
   /** How long one dependency may stay unreachable before `onLost`; 0 waits forever. */
@@ -22,45 +23,36 @@ export interface LostDependency {
 }
 
 /**
- * Watches a running process's dependencies: one warning when one becomes unreachable (what,
- * since when, what the process does meanwhile), one info line when it is back, and `onLost`
- * when it stayed away for `lossMs` — the process then exits so its supervisor starts a fresh
- * one instead of it idling with broken clients.
+ * Watches a running process's dependencies through its readiness checks and reports them to
+ * the process's dependency state (one warning when one becomes unreachable, one info line when
+ * it is back — shared with what the work itself reports), and calls `onLost` when one stayed
+ * away for `lossMs`, counted from whenever the outage was first noticed: the process then
+ * exits so its supervisor starts a fresh one instead of it idling with broken clients.
  */
 export function watchDependencies(options: DependencyWatchOptions): { stop(): void } {
-  const { checks, logger, intervalMs, lossMs } = options;
-  const down = new Map<string, { since: number; error: string }>();
+  const { checks, state, intervalMs, lossMs } = options;
+  // What the work does meanwhile is the work's to say (DependencyState.describe); the exit bound is in each warning.
+  const meanwhile =
+    lossMs > 0
+      ? `work that needs it waits; past the bound this process exits, so that its supervisor starts it afresh`
+      : 'work that needs it waits until it is back';
   let timer: NodeJS.Timeout | undefined;
   let stopped = checks.length === 0;
 
   const tick = async () => {
     const results = await runReadinessChecks(checks);
     if (stopped) return;
-    const now = Date.now();
     for (const result of results) {
-      const outage = down.get(result.name);
       if (result.ok) {
-        if (outage) {
-          down.delete(result.name);
-          logger.info({ dependency: result.name, downSeconds: Math.round((now - outage.since) / 1000) }, `${result.name} is reachable again`);
-        }
+        state.reachable(result.name);
         continue;
       }
       const error = result.error ?? 'failed';
-      if (!outage) {
-        down.set(result.name, { since: now, error });
-        logger.warn(
-          { dependency: result.name, error, since: new Date(now).toISOString(), exitAfterSeconds: lossMs > 0 ? Math.round(lossMs / 1000) : null },
-          lossMs > 0
-            ? `${result.name} is unreachable; work that needs it waits, and this process exits if it stays away ${Math.round(lossMs / 1000)} s`
-            : `${result.name} is unreachable; work that needs it waits until it is back`,
-        );
-        continue;
-      }
-      outage.error = error;
-      if (lossMs > 0 && now - outage.since >= lossMs) {
+      state.unreachable(result.name, new Error(error), meanwhile);
+      const outage = state.outage(result.name);
+      if (lossMs > 0 && outage && Date.now() - outage.since.getTime() >= lossMs) {
         stopped = true;
-        options.onLost({ dependency: result.name, since: new Date(outage.since), error });
+        options.onLost({ dependency: result.name, since: outage.since, error });
         return;
       }
     }

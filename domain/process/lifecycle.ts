@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { createDependencyState, type DependencyState } from '../logging/dependency-state';
 import type { Logger } from '../logging/logger';
 import type { ReadinessCheck } from '../metrics/readiness';
 import { watchDependencies, type LostDependency } from './dependency-watch';
@@ -47,6 +48,8 @@ export interface LifecycleOptions {
    * @default 300_000
    */
   dependencyLossMs?: number;
+  /** Failures this soon after a dependency recovered are no new outage yet (DependencyStateOptions.settleMs). @default 10_000 */
+  dependencySettleMs?: number;
   /** How often dependencies are checked while running. @default 5_000 */
   dependencyCheckIntervalMs?: number;
   /** Longest the shutdown may take; past it the process exits anyway, with 1. @default 30_000 */
@@ -78,6 +81,12 @@ export interface StartedWork {
 
 export interface Lifecycle {
   readonly state: LifecycleState;
+  /**
+   * The process's one record of its dependencies' outages: the work reports its failed and
+   * successful calls here (the bridge, the feeder), the lifecycle its periodic checks, so each
+   * outage is one warning and one "reachable again" line however many noticed it.
+   */
+  readonly dependencies: DependencyState;
   /**
    * Registers how to release what was just acquired (a client, a listener, the work itself).
    * Steps run in reverse order of registration, each on its own: the work stops before the
@@ -119,6 +128,11 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle & { run(st
   const exit = options.exit ?? ((code: number) => process.exit(code));
 
   let state: LifecycleState = LifecycleState.Idle;
+  const dependencyLossMs = options.dependencyLossMs ?? 300_000;
+  const dependencies = createDependencyState(logger, {
+    ...(options.dependencySettleMs !== undefined ? { settleMs: options.dependencySettleMs } : {}),
+    ...(dependencyLossMs > 0 ? { exitAfterSeconds: dependencyLossMs / 1000 } : {}),
+  });
   const releases: Array<{ what: string; release: () => unknown }> = [];
   const timers = new Set<NodeJS.Timeout>();
   let watch: { stop(): void } | undefined;
@@ -162,6 +176,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle & { run(st
     get state() {
       return state;
     },
+
+    dependencies,
 
     onShutdown(what: string, release: () => unknown): void {
       if (state === LifecycleState.Stopping || state === LifecycleState.Stopped) {
@@ -227,9 +243,9 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle & { run(st
             if (work?.dependencies && work.dependencies.length > 0 && state === LifecycleState.Running) {
               watch = watchDependencies({
                 checks: work.dependencies,
-                logger,
+                state: dependencies,
                 intervalMs: options.dependencyCheckIntervalMs ?? 5_000,
-                lossMs: options.dependencyLossMs ?? 300_000,
+                lossMs: dependencyLossMs,
                 onLost: (lost) => {
                   logger.error(
                     { dependency: lost.dependency, since: lost.since.toISOString(), error: lost.error },

@@ -47,9 +47,17 @@ const EXPECTED_BY_DESIGN = new Set([
   'No activities registered, not polling for activity tasks',
 ]);
 
+/**
+ * The core's line for each retry of a gRPC call (`gRPC call poll_workflow_task_queue retried 6
+ * times`): client retry chatter. While Temporal is away every poller and every start writes
+ * one every few seconds; the outage itself is reported once, by the process's dependency state
+ * (its readiness watch, the bridge's starts), and a call that gives up fails where it is handled.
+ */
+const CLIENT_RETRY = /^gRPC call \w+ retried \d+ times$/;
+
 /** The pino level of one SDK log line. */
 export function temporalLogLevel(level: LogLevel, message: string): (typeof LEVELS)[LogLevel] {
-  return EXPECTED_BY_DESIGN.has(message) ? 'debug' : LEVELS[level];
+  return EXPECTED_BY_DESIGN.has(message) || CLIENT_RETRY.test(message) ? 'debug' : LEVELS[level];
 }
 
 let installed: { metricsBindAddress: string | undefined } | undefined;

@@ -106,7 +106,7 @@ describe('the process lifecycle', () => {
   });
 
   it('warns once when a dependency stops answering, says when it is back, and exits 1 when it stays away', async () => {
-    const { options, exits, lines } = harness({ dependencyCheckIntervalMs: 20, dependencyLossMs: 400 });
+    const { options, exits, lines } = harness({ dependencyCheckIntervalMs: 20, dependencyLossMs: 400, dependencySettleMs: 0 });
     let answering = true;
     let outages = 0;
     const broker = {
@@ -130,8 +130,46 @@ describe('the process lifecycle', () => {
     assert.deepEqual(exits, [1]);
     const warnings = lines.filter((line) => line.dependency === 'kafka' && line.level === 40);
     assert.equal(warnings.length, outages + 1, 'one warning per outage, not one per check');
-    assert.match(String(warnings[0]?.msg), /kafka is unreachable.*exits if it stays away/);
+    assert.equal(warnings[0]?.msg, 'dependency unreachable');
+    assert.match(String(warnings[0]?.meanwhile), /this process exits/);
+    assert.equal(warnings[0]?.exitAfterSeconds, 0.4);
+    assert.match(String(warnings[0]?.error), /ECONNREFUSED/);
     assert.ok(lines.some((line) => line.dependency === 'kafka' && line.level === 50 && /stayed unreachable/.test(line.msg)));
+  });
+
+  it('an outage that both the work and the readiness watch notice is one warning and one "reachable again" line', async () => {
+    const { options, lines } = harness({ dependencyCheckIntervalMs: 20, dependencyLossMs: 0 });
+    let answering = false;
+    const broker = {
+      name: 'kafka',
+      check: async () => {
+        if (!answering) throw new Error('connect ECONNREFUSED 127.0.0.1:9092');
+      },
+    };
+    const life = createLifecycle(options);
+    life.dependencies.describe('kafka', 'records wait in Kafka');
+    const running = life.run(async () => ({ dependencies: [broker] }));
+    // The work's own failing calls (the bridge's consumer, the feeder's sends) report to the same state.
+    life.dependencies.unreachable('kafka', new Error('KafkaJSNumberOfRetriesExceeded: connect ECONNREFUSED'), 'records wait in Kafka');
+    const checksSeen = () => lines.filter((line) => line.dependency === 'kafka').length;
+    await eventually('the readiness watch checked a few times while the outage lasts', () => (life.dependencies.outage('kafka')?.failures ?? 0) >= 3);
+    life.dependencies.unreachable('kafka', new Error('KafkaJSNonRetriableError'), 'records wait in Kafka');
+    answering = true;
+    await eventually('the recovery is noticed', () => lines.some((line) => line.dependency === 'kafka' && line.level === 30));
+    life.dependencies.reachable('kafka');
+    void life.shutdown();
+    assert.equal(await running, 0);
+    const kafkaLines = lines.filter((line) => line.dependency === 'kafka');
+    assert.equal(checksSeen(), 2);
+    assert.deepEqual(
+      kafkaLines.map((line) => [line.level, line.msg]),
+      [
+        [40, 'dependency unreachable'],
+        [30, 'dependency reachable again'],
+      ],
+    );
+    assert.equal(kafkaLines[0]?.meanwhile, 'records wait in Kafka', 'the work says what happens meanwhile, whoever noticed first');
+    assert.ok(Number(kafkaLines[1]?.failedCalls) >= 4, 'the failures of both reporters are counted in the one outage');
   });
 
   it('a second signal while stopping exits at once; the same signal delivered twice at once does not', async () => {

@@ -67,7 +67,7 @@ describe('a running process whose dependency stays away exits non-zero', () => {
       assert.ok(cut, `the worker polled before Temporal went away; ${describeExit(exit)}`);
       assert.equal(exit.timedOut, false, describeExit(exit));
       assert.equal(exit.code, 1, describeExit(exit));
-      assert.match(exit.output, /temporal is unreachable/);
+      assert.match(exit.output, /"dependency":"temporal".*"exitAfterSeconds":3,"msg":"dependency unreachable"/, 'one warning says Temporal is away and when the process gives up');
     } finally {
       await cut;
       await temporal.close().catch(() => undefined);
