@@ -3,6 +3,7 @@ import { lazyClient } from '../domain/clients/lazy-client';
 import type { Config } from '../domain/config/config';
 import type { Logger } from '../domain/logging/logger';
 import type { Generator } from '../domain/store/generators';
+import type { JobStatus } from '../domain/store/jobs';
 import type { Store } from '../domain/store/store';
 import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
 import { syncGeneratorSchedule, type ScheduleSyncResult } from './generator-schedules';
@@ -51,3 +52,17 @@ export function createScheduleSync(deps: { config: Config; store: Store; logger:
 }
 
 export type ScheduleSync = ReturnType<typeof createScheduleSync>;
+
+/**
+ * Takes a job offline or brings it back (`crawlflow job disable|enable`, the page's switch):
+ * ingest refuses an offline job, and its generators' schedules follow — paused or resumed.
+ * Returns the generators whose schedule could not be synced (the status is set regardless).
+ */
+export async function setJobStatus(
+  deps: { store: Pick<Store, 'jobs'>; schedules?: Pick<ScheduleSync, 'syncJob'> },
+  job: ObjectId,
+  status: JobStatus,
+): Promise<string[]> {
+  await deps.store.jobs.setStatus(job, status);
+  return deps.schedules ? deps.schedules.syncJob(job) : [];
+}

@@ -1,9 +1,10 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
 import type { GeneratorRunActivities, GeneratorRunSummary } from '../activities/generator-run';
 import { ErrorType } from '../common/error-types';
 import { SearchAttributeKeys } from '../common/search-attributes';
 import type { AlertKind } from '../domain/alerts/alert-repository';
+import { describeFailure } from './failure-description';
 
 export interface GeneratorRunInput {
   /** The generator's ObjectId, hex. */
@@ -53,7 +54,7 @@ export async function generatorRunWorkflow(input: GeneratorRunInput): Promise<Ge
   try {
     summary = await runGenerator({ generatorId: input.generatorId, trigger: input.trigger });
   } catch (error) {
-    const message = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
+    const { message } = describeFailure(error);
     upsertSearchAttributes([{ key: SearchAttributeKeys.outcome, value: 'failed' }]);
     await recordAlert({
       kind: GENERATOR_FAILED,

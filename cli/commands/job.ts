@@ -4,7 +4,7 @@ import { CRAWLER_TASK_STATUS_NAMES, CrawlerTaskStatus } from '../../domain/store
 import { DuplicateRecordError, RecordValidationError } from '../../domain/store/errors';
 import { JobStatus, uriRulesFrom, type Job } from '../../domain/store/jobs';
 import { createStore, type Store } from '../../domain/store/store';
-import { createScheduleSync } from '../../starters/ingest';
+import { createScheduleSync, setJobStatus } from '../../starters/ingest';
 import { loadCliContext, UsageError, type CliContext } from '../context';
 
 async function withStore<T>(work: (context: CliContext & { store: Store }) => Promise<T>): Promise<T> {
@@ -109,11 +109,10 @@ export function registerJobCommand(program: Command): void {
         withStore(async ({ config, logger, store }) => {
           const found = await store.jobs.findByName(name);
           if (!found) throw new UsageError(`no job named ${JSON.stringify(name)}`);
-          await store.jobs.setStatus(found.id, status);
-          process.stdout.write(`${verb} job "${found.name}"\n`);
           const schedules = createScheduleSync({ config, store, logger });
           try {
-            const problems = await schedules.syncJob(found.id);
+            const problems = await setJobStatus({ store, schedules }, found.id, status);
+            process.stdout.write(`${verb} job "${found.name}"\n`);
             for (const problem of problems) process.stderr.write(`warning: schedule not synced for ${problem} (run \`crawlflow generator sync\`)\n`);
           } finally {
             await schedules.close();

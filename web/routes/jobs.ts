@@ -2,7 +2,7 @@ import { message } from '../../domain/i18n/i18n';
 import type { FastifyInstance } from 'fastify';
 import { JobStatus, uriRulesFrom } from '../../domain/store/jobs';
 import type { Store } from '../../domain/store/store';
-import type { ScheduleSync } from '../../starters/ingest';
+import { setJobStatus, type ScheduleSync } from '../../starters/ingest';
 import { HttpProblem } from '../errors';
 import type { TemporalLinks } from '../links';
 import { jobView } from '../views';
@@ -49,8 +49,7 @@ export function registerJobRoutes(app: FastifyInstance, { store, links, schedule
     const wanted = request.body?.status;
     if (wanted !== 'on' && wanted !== 'off') throw new HttpProblem(400, 'bad_request', message('errors.job_status'));
     const status = wanted === 'on' ? JobStatus.On : JobStatus.Off;
-    await store.jobs.setStatus(job.id, status);
-    const warnings = schedules ? await schedules.syncJob(job.id) : [];
+    const warnings = await setJobStatus({ store, ...(schedules ? { schedules } : {}) }, job.id, status);
     return { job: jobView({ ...job, status }, links), warnings };
   });
 }
