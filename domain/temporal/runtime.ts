@@ -55,9 +55,19 @@ const EXPECTED_BY_DESIGN = new Set([
  */
 const CLIENT_RETRY = /^gRPC call \w+ retried \d+ times$/;
 
+/**
+ * A workflow task whose completion could not be sent because Temporal was unreachable: the
+ * server times the task out and hands it out again, so nothing is lost and nobody need act —
+ * it is part of the outage reported once. Any other completion error keeps its level.
+ */
+const COMPLETION_FAILED = 'Error while completing workflow activation';
+const SERVER_UNREACHABLE = /currently unavailable|tcp connect error|connection refused|transport error/i;
+
 /** The pino level of one SDK log line. */
-export function temporalLogLevel(level: LogLevel, message: string): (typeof LEVELS)[LogLevel] {
-  return EXPECTED_BY_DESIGN.has(message) || CLIENT_RETRY.test(message) ? 'debug' : LEVELS[level];
+export function temporalLogLevel(level: LogLevel, message: string, meta?: Record<string, unknown>): (typeof LEVELS)[LogLevel] {
+  if (EXPECTED_BY_DESIGN.has(message) || CLIENT_RETRY.test(message)) return 'debug';
+  if (message === COMPLETION_FAILED && SERVER_UNREACHABLE.test(String(meta?.error ?? ''))) return 'debug';
+  return LEVELS[level];
 }
 
 let installed: { metricsBindAddress: string | undefined } | undefined;
@@ -76,7 +86,7 @@ export async function installTemporalRuntime(logger: Logger, options: TemporalRu
     Runtime.install({
       logger: new DefaultLogger('INFO', (entry) => {
         const { message, level, meta } = entry;
-        temporalLogger[temporalLogLevel(level, message)]({ ...(meta ?? {}) }, message);
+        temporalLogger[temporalLogLevel(level, message, meta)]({ ...(meta ?? {}) }, message);
       }),
       telemetryOptions: {
         // The SDK core's own (Rust) log lines go through the same logger instead of raw to stderr.
