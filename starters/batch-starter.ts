@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { batchWorkflowId, type MessageEnvelope } from '../common/messages';
 import type { BatchWindow, BatchWorkflowInput } from '../common/pipeline';
-import { capKeywordValue, SearchAttributeKeys } from '../common/search-attributes';
+import { capKeywordValue, SearchAttributeKeys, SEARCH_ATTRIBUTE_VALUE_MAX_BYTES } from '../common/search-attributes';
 import type { Config } from '../domain/config/config';
 import { pipelineSettings } from './message-starter';
 
@@ -11,9 +11,12 @@ export type BatchStartOutcome =
   /** A run of this window's first record exists: `lastOffset` is where that run's window ended. */
   | { started: false; workflowId: string; lastOffset: string };
 
-/** The id a message carries in `CrawlflowMessageIds`: its own id, else its per-message workflow id. */
+/**
+ * The id a message carries in `CrawlflowMessageIds`: its own id, else its per-message workflow
+ * id, cut so that a list of it alone (brackets included) is a value Temporal accepts.
+ */
 export function messageIdValue(message: { workflowId: string; envelope: MessageEnvelope }): string {
-  return capKeywordValue(message.envelope.summary.messageId ?? message.workflowId).value;
+  return capKeywordValue(message.envelope.summary.messageId ?? message.workflowId, SEARCH_ATTRIBUTE_VALUE_MAX_BYTES - 2).value;
 }
 
 /**

@@ -2,6 +2,9 @@
  * How batch mode cuts a partition's records into windows (one batch workflow each). Pure:
  * the bridge feeds it counts, ages and sizes, and does the Kafka and Temporal work itself.
  */
+import { SEARCH_ATTRIBUTE_VALUE_MAX_BYTES } from '../common/search-attributes';
+
+const utf8 = new TextEncoder();
 
 export interface WindowLimits {
   /** PIPELINE_BATCH_SIZE: most records in one window. */
@@ -37,12 +40,20 @@ export function planWindow(available: number, tailAgeMs: number, limits: WindowL
 /**
  * Limits that keep a window's start inside what Temporal accepts: its input (the envelopes,
  * echoed in the activities' inputs) far below the 2 MiB payload limit, and the message-id
- * search attribute below the 40 KB total of a run's search attributes.
+ * search attribute within the per-value limit. Temporal measures a keyword list as one value,
+ * its JSON `["m1","m2"]`: Σ (each id's encoded bytes + 1 for its comma or bracket) + 1 must
+ * stay ≤ 2048, so about 70 ids of 25 characters or 50 UUIDs fit in one window (a window of
+ * 256 UUIDs was refused with `value size 9739 exceeds size limit 2048`).
  */
 export const WINDOW_BUDGET = {
   inputBytes: 512 * 1024,
-  messageIdBytes: 30_000,
+  messageIdBytes: SEARCH_ATTRIBUTE_VALUE_MAX_BYTES - 1,
 } as const;
+
+/** What one id costs in the window's `CrawlflowMessageIds` list: its JSON and a separator. */
+export function messageIdListBytes(id: string): number {
+  return utf8.encode(JSON.stringify(id)).length + 1;
+}
 
 /** What the bridge learned about one record of a candidate window. */
 export type PreparedSize =

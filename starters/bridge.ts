@@ -15,7 +15,7 @@ import { createPayloadStore, type PayloadStore } from '../domain/payloads/payloa
 import { createFailedMessageRepository, type FailedMessageRepository } from '../domain/pipeline/failed-messages';
 import { classifyStartError } from '../domain/temporal/start-errors';
 import { messageIdValue, startBatchWorkflow } from './batch-starter';
-import { batchInlineLimitBytes, cutWindow, planWindow, type PreparedSize } from './batch-windows';
+import { batchInlineLimitBytes, cutWindow, messageIdListBytes, planWindow, type PreparedSize } from './batch-windows';
 import { startMessageWorkflow } from './message-starter';
 
 export interface BridgeDeps {
@@ -349,7 +349,7 @@ export function createBridge(deps: BridgeDeps) {
     return {
       kind: 'message',
       inputBytes: JSON.stringify(prepared.envelope).length,
-      messageIdBytes: JSON.stringify(messageIdValue(prepared)).length,
+      messageIdBytes: messageIdListBytes(messageIdValue(prepared)),
     };
   }
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { batchWorkflowId } from '../../common/messages';
-import { batchInlineLimitBytes, cutWindow, MAX_HOLD_MS, planWindow, WINDOW_BUDGET, type PreparedSize } from '../../starters/batch-windows';
+import { randomUUID } from 'node:crypto';
+import { SEARCH_ATTRIBUTE_VALUE_MAX_BYTES } from '../../common/search-attributes';
+import { batchInlineLimitBytes, cutWindow, MAX_HOLD_MS, messageIdListBytes, planWindow, WINDOW_BUDGET, type PreparedSize } from '../../starters/batch-windows';
 
 const limits = { batchSize: 64, batchWaitMs: 200 };
 const message = (inputBytes = 500, messageIdBytes = 10): PreparedSize => ({ kind: 'message', inputBytes, messageIdBytes });
@@ -45,8 +47,22 @@ describe('batch windows', () => {
     const half = WINDOW_BUDGET.inputBytes / 2;
     assert.equal(cutWindow([message(half), message(half), message(1)]), 2);
     assert.equal(cutWindow([message(half), message(half + 1)]), 1);
-    const ids = WINDOW_BUDGET.messageIdBytes / 3;
-    assert.equal(cutWindow([message(10, ids), message(10, ids), message(10, ids), message(10, 1)]), 3);
+    const ids = Math.floor(WINDOW_BUDGET.messageIdBytes / 3);
+    assert.equal(cutWindow([message(10, ids), message(10, ids), message(10, WINDOW_BUDGET.messageIdBytes - 2 * ids), message(10, 1)]), 3);
+  });
+
+  it('cuts a window where its CrawlflowMessageIds list, encoded as Temporal measures it, would pass 2048 bytes', () => {
+    const families = {
+      uuids: Array.from({ length: 500 }, () => randomUUID()),
+      short: Array.from({ length: 500 }, (_, index) => `m-${index}`),
+      'multi-byte and escaped': Array.from({ length: 500 }, (_, index) => `消息-"${index}"\\`),
+    };
+    for (const [family, ids] of Object.entries(families)) {
+      const taken = cutWindow(ids.map((id) => message(10, messageIdListBytes(id))));
+      const listBytes = (count: number) => Buffer.byteLength(JSON.stringify(ids.slice(0, count)));
+      assert.ok(listBytes(taken) <= SEARCH_ATTRIBUTE_VALUE_MAX_BYTES, `${family}: ${taken} ids are ${listBytes(taken)} bytes`);
+      assert.ok(listBytes(taken + 1) > SEARCH_ATTRIBUTE_VALUE_MAX_BYTES, `${family}: one more id would still have fit`);
+    }
   });
 
   it('always takes the first message, however large (it passed the record checks alone)', () => {

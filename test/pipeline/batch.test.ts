@@ -129,4 +129,32 @@ describe('batch mode end to end', () => {
     await eventually('the replayed page is published with its content', () => /Article toggle-/.test(String(batch.outputs.get(id('toggle'))?.value.content)));
     await eventually('the replay is recorded as done', async () => (await failures().find({ ids: [toggle._id.toHexString()] }))[0]?.status === 'replayed');
   });
+
+  it('cuts windows where their message ids would pass what Temporal takes in one search attribute', async () => {
+    // 16 ids of ~200 characters: ~3.3 KB as one CrawlflowMessageIds value, over the 2048 bytes
+    // Temporal accepts. The bridge must cut two windows, not start one the server refuses.
+    const longIds = Array.from({ length: 16 }, (_, index) => id(`long-${index}-${'长'.repeat(60)}-${'x'.repeat(60)}`));
+    await producer.send({
+      topic: batch.config.kafka.inputTopic,
+      messages: longIds.map((messageId) => ({ partition: 1, value: JSON.stringify({ id: messageId, type: 1, text: 'the stock market rallied' }) })),
+    });
+    for (const messageId of longIds) await batch.waitForOutput(messageId);
+
+    const windows = new Map<string, string[]>();
+    for (const messageId of longIds) {
+      const runs = await eventually(`the run carrying ${messageId.slice(0, 40)}… is searchable`, async () => {
+        const found = await runsCarrying(messageId);
+        return found.length > 0 ? found : undefined;
+      });
+      assert.equal(runs.length, 1);
+      const [carrying] = runs as [WorkflowExecutionInfo];
+      assert.match(carrying.workflowId, /^batch-/, 'carried by a batch window, not started alone after a refusal');
+      windows.set(carrying.workflowId, carrying.searchAttributes.CrawlflowMessageIds as string[]);
+    }
+    assert.ok(windows.size >= 2, `the 16 ids are split over windows (${windows.size})`);
+    for (const [windowId, ids] of windows) {
+      assert.ok(Buffer.byteLength(JSON.stringify(ids)) <= 2048, `${windowId}: ${Buffer.byteLength(JSON.stringify(ids))} bytes of ids`);
+    }
+    assert.equal([...windows.values()].flat().length, longIds.length, 'every id in exactly one window');
+  });
 });
