@@ -43,7 +43,7 @@ export function planWindow(available: number, tailAgeMs: number, limits: WindowL
  * search attribute within the per-value limit. Temporal measures a keyword list as one value,
  * its JSON `["m1","m2"]`: Σ (each id's encoded bytes + 1 for its comma or bracket) + 1 must
  * stay ≤ 2048, so about 70 ids of 25 characters or 50 UUIDs fit in one window (a window of
- * 256 UUIDs was refused with `value size 9739 exceeds size limit 2048`).
+ * 256 bench messages was refused with `value size 6858 exceeds size limit 2048`).
  */
 export const WINDOW_BUDGET = {
   inputBytes: 512 * 1024,
