@@ -22,7 +22,7 @@ import type { TrainingExample } from '../../domain/tagging/classifier/naive-baye
 import { TrainingDataError } from '../../domain/tagging/classifier/training-data-error';
 import { loadSnapshot } from '../../domain/tagging/engine/load-snapshot';
 import { automatonBytes } from '../../domain/tagging/keywords/automaton';
-import { readByteLines } from '../../domain/tagging/text/byte-lines';
+import { ByteDecoding, readLines } from '../../domain/text/lines';
 import { loadCliContext, UsageError } from '../context';
 
 /** `crawlflow tagger …`: tag JSON lines, check a rules file, train and evaluate the classifier. */
@@ -274,8 +274,9 @@ async function tagStdin(options: { rules?: string; model?: string; threads?: str
       batch = [];
       await write(process.stdout, out);
     };
-    for await (const line of readByteLines(process.stdin)) {
-      if (line.text.trim() === '') continue;
+    for await (const line of readLines(process.stdin as AsyncIterable<Buffer>, { decoding: ByteDecoding.Utf8PerLine })) {
+      // Lines are not capped here (a message is as long as it is), so none is overlong.
+      if (line.kind !== 'line' || line.text.trim() === '') continue;
       let message: unknown;
       try {
         message = JSON.parse(line.text);
@@ -291,7 +292,7 @@ async function tagStdin(options: { rules?: string; model?: string; threads?: str
       }
       batch.push({
         message: message as TaggableMessage,
-        ...(line.validUtf8 ? {} : { warning: `line ${line.number} is not valid UTF-8: invalid bytes replaced by U+FFFD` }),
+        ...(line.validUtf8 === false ? { warning: `line ${line.number} is not valid UTF-8: invalid bytes replaced by U+FFFD` } : {}),
       });
       if (batch.length >= batchSize) await flush();
     }

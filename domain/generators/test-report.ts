@@ -1,5 +1,5 @@
 import type { ObjectId } from 'mongodb';
-import type { ScriptLine } from '../sandbox/line-splitter';
+import type { SplitLine } from '../text/lines';
 import { crawlerTaskId, type CrawlerTaskRepository } from '../store/crawler-tasks';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
 import { redactUserinfo } from '../uris/redact';
@@ -82,7 +82,7 @@ export function createTestLineChecker(options: TestLineCheckerOptions) {
     counts: (): Readonly<TestLineCounts> => ({ ...counts }),
     lines: (): readonly TestLine[] => lines,
 
-    async accept(batch: readonly ScriptLine[]): Promise<void> {
+    async accept(batch: readonly SplitLine[]): Promise<void> {
       // In printed order; a valid line's outcome waits for the one lookup of the batch.
       const judged: Array<TestLine | { line: TestLine; id: ObjectId }> = [];
       for (const printed of batch) {

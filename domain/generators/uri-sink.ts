@@ -1,6 +1,6 @@
 import { format, message, type Message } from '../i18n/i18n';
 import type { ObjectId } from 'mongodb';
-import type { ScriptLine } from '../sandbox/line-splitter';
+import type { SplitLine } from '../text/lines';
 import type { CrawlerTaskRepository, NewCrawlerTask } from '../store/crawler-tasks';
 import { TaskSource } from '../store/crawler-tasks';
 import { LogSource, type ErrorLogEntry, type FailureLogEntry, type IngestLogRepository } from '../store/ingest-logs';
@@ -80,7 +80,7 @@ export function createUriSink(options: UriSinkOptions) {
     counts: (): Readonly<UriCounts> => ({ ...counts }),
 
     /** Validates, normalizes and stores one batch of stdout lines. */
-    async accept(lines: readonly ScriptLine[]): Promise<void> {
+    async accept(lines: readonly SplitLine[]): Promise<void> {
       const errors: ErrorLogEntry[] = [];
       let batch: NewCrawlerTask[] = [];
       for (const line of lines) {

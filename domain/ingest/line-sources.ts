@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { parse as parseCsv, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { MAX_LOGGED_INPUT_CHARS } from '../store/ingest-logs';
+import { LineBreaks, readLines } from '../text/lines';
 import { IngestInputError, InputProblem } from './errors';
 
 /** One line of input (a TXT line, the URI cell of a CSV row, one typed string). */
@@ -64,46 +65,18 @@ export function textFileSource(path: string, options: { encoding: string; totalB
     totalBytes: options.totalBytes,
     bytesRead: () => counter.bytes,
     lines: (async function* () {
-      let line = 0;
-      let pending = '';
-      let pendingLength = 0;
-      let lastWasCr = false;
-      for await (const chunk of decodedChunks(path, options.encoding, counter) as AsyncIterable<string>) {
-        let start = 0;
-        for (let index = 0; index < chunk.length; index++) {
-          const code = chunk.charCodeAt(index);
-          if (code !== 10 && code !== 13) continue;
-          if (code === 10 && lastWasCr && index === start && pendingLength === 0) {
-            // The \n of a \r\n split across chunks, or right after a \r line end.
-            lastWasCr = false;
-            start = index + 1;
-            continue;
-          }
-          const piece = chunk.slice(start, index);
-          line++;
-          yield finish(line, pending, pendingLength, piece);
-          pending = '';
-          pendingLength = 0;
-          lastWasCr = code === 13;
-          if (code === 13 && chunk.charCodeAt(index + 1) === 10) index++;
-          start = index + 1;
-        }
-        if (start < chunk.length) {
-          lastWasCr = false;
-          const rest = chunk.slice(start);
-          pendingLength += rest.length;
-          if (pending.length < MAX_LOGGED_INPUT_CHARS) pending += rest.slice(0, MAX_LOGGED_INPUT_CHARS - pending.length);
-        }
+      // A longer line is invalid anyway: only what the logs keep of it is held, plus its real length.
+      const lines = readLines(decodedChunks(path, options.encoding, counter) as AsyncIterable<string>, {
+        breaks: LineBreaks.Any,
+        maxLineLength: MAX_LOGGED_INPUT_CHARS,
+        headChars: MAX_LOGGED_INPUT_CHARS,
+      });
+      for await (const line of lines) {
+        const text = line.kind === 'line' ? line.text : line.head;
+        yield { line: line.number, text, length: line.kind === 'line' ? text.length : line.length, skip: text.trim() === '' };
       }
-      if (pendingLength > 0) yield finish(line + 1, pending, pendingLength, '');
     })(),
   };
-}
-
-function finish(line: number, pending: string, pendingLength: number, piece: string): InputLine {
-  const text = pending.length > 0 ? pending + piece.slice(0, MAX_LOGGED_INPUT_CHARS - pending.length) : piece;
-  const length = pendingLength + piece.length;
-  return cut({ line, text, length, skip: text.trim() === '' });
 }
 
 /** How a CSV's URI column is chosen. */

@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger';
 import { probeBwrap, type BwrapAvailability } from './bwrap-probe';
 import { CappedOutput } from './capped-output';
 import type { SandboxLimits } from './limits';
-import { LineSplitter, type ScriptLine } from './line-splitter';
+import { LineSplitter, type SplitLine } from '../text/lines';
 import { buildSandboxCommand, type SandboxKind } from './sandbox-command';
 import { canSwitchUser, ensureSandboxUser, type SandboxIdentity } from './sandbox-user';
 import { INTERPRETERS, type ScriptLanguage } from './script-language';
@@ -44,7 +44,7 @@ export interface RunScriptOptions {
    * the returned promise settles, so a slow consumer slows the script (pipe backpressure)
    * instead of filling memory. If it throws, the script is killed and the error rethrown.
    */
-  onLines: (lines: ScriptLine[]) => Promise<void> | void;
+  onLines: (lines: SplitLine[]) => Promise<void> | void;
   logger: Logger;
   /** Where private temp dirs are made. @default os.tmpdir() */
   tmpRoot?: string;
@@ -249,11 +249,11 @@ async function superviseChild(child: ChildProcess, options: RunScriptOptions, sa
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   child.stderr?.on('error', () => undefined);
 
-  const splitter = new LineSplitter(limits.maxLineLength);
+  const splitter = new LineSplitter({ maxLineLength: limits.maxLineLength });
   let stdoutBytes = 0;
   let stdoutLines = 0;
   let consumerError: unknown;
-  const deliver = async (lines: ScriptLine[]) => {
+  const deliver = async (lines: SplitLine[]) => {
     if (lines.length === 0) return;
     stdoutLines += lines.length;
     await options.onLines(lines);

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createLogger } from '../../domain/logging/logger';
 import { sandboxLimits, type SandboxLimits } from '../../domain/sandbox/limits';
-import type { ScriptLine } from '../../domain/sandbox/line-splitter';
+import type { SplitLine } from '../../domain/text/lines';
 import { runSandboxedScript, type SandboxMode, type ScriptResult } from '../../domain/sandbox/run-script';
 import { ScriptLanguage } from '../../domain/sandbox/script-language';
 
@@ -22,15 +22,15 @@ const run = promisify(execFile);
 let tmpRoot: string;
 
 interface Run extends ScriptResult {
-  lines: ScriptLine[];
+  lines: SplitLine[];
   texts: string[];
 }
 
 async function runScript(
   code: string,
-  options: { language?: ScriptLanguage; limits?: Partial<SandboxLimits>; mode?: SandboxMode; network?: boolean; signal?: AbortSignal; onLines?: (lines: ScriptLine[]) => void } = {},
+  options: { language?: ScriptLanguage; limits?: Partial<SandboxLimits>; mode?: SandboxMode; network?: boolean; signal?: AbortSignal; onLines?: (lines: SplitLine[]) => void } = {},
 ): Promise<Run> {
-  const lines: ScriptLine[] = [];
+  const lines: SplitLine[] = [];
   const result = await runSandboxedScript({
     code,
     language: options.language ?? ScriptLanguage.Python,

@@ -2,43 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CappedOutput } from '../../domain/sandbox/capped-output';
 import { sandboxLimits } from '../../domain/sandbox/limits';
-import { LineSplitter, type ScriptLine } from '../../domain/sandbox/line-splitter';
 import { chooseSandbox } from '../../domain/sandbox/run-script';
 import { detectScriptLanguage, UnsupportedScriptError } from '../../domain/sandbox/script-language';
-
-function splitAll(chunks: Array<string | Buffer>, max = 10): ScriptLine[] {
-  const splitter = new LineSplitter(max);
-  const lines = chunks.flatMap((chunk) => splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)));
-  return [...lines, ...splitter.end()];
-}
-
-describe('stdout line splitting', () => {
-  it('joins lines split across chunks, handles CRLF and a missing final newline', () => {
-    assert.deepEqual(splitAll(['ab', 'c\r\nde\n', '', 'f']), [
-      { kind: 'line', text: 'abc' },
-      { kind: 'line', text: 'de' },
-      { kind: 'line', text: 'f' },
-    ]);
-  });
-
-  it('decodes a UTF-8 character split between chunks', () => {
-    const bytes = Buffer.from('ü\n');
-    assert.deepEqual(splitAll([bytes.subarray(0, 1), bytes.subarray(1)]), [{ kind: 'line', text: 'ü' }]);
-  });
-
-  it('reports an overlong line by its head and length without keeping it, inside one chunk or across many', () => {
-    assert.deepEqual(splitAll(['x'.repeat(25) + '\nok\n']), [
-      { kind: 'overlong', head: 'x'.repeat(25), length: 25 },
-      { kind: 'line', text: 'ok' },
-    ]);
-    const lines = splitAll(['y'.repeat(8), 'y'.repeat(8), 'y'.repeat(300), 'y\nnext\n', 'tail-over-ten-chars']);
-    assert.deepEqual(lines.map((line) => (line.kind === 'line' ? line.text : `overlong:${line.length}:${line.head.length}`)), [
-      'overlong:317:200',
-      'next',
-      'overlong:19:19',
-    ]);
-  });
-});
 
 describe('capped stderr', () => {
   it('keeps the beginning and the end and says how much was left out', () => {
