@@ -56,7 +56,8 @@ export interface CappedKeyword {
 }
 
 const utf8 = new TextEncoder();
-const encodedBytes = (text: string): number => utf8.encode(JSON.stringify(text)).length;
+/** A keyword's size as Temporal counts it: its JSON string (quotes, escapes) in UTF-8. */
+export const encodedKeywordBytes = (text: string): number => utf8.encode(JSON.stringify(text)).length;
 
 /**
  * A keyword value that fits `maxBytes` once encoded: the value itself when it fits, else its
@@ -64,12 +65,12 @@ const encodedBytes = (text: string): number => utf8.encode(JSON.stringify(text))
  * counting what JSON escapes cost.
  */
 export function capKeywordValue(value: string, maxBytes: number = SEARCH_ATTRIBUTE_VALUE_MAX_BYTES): CappedKeyword {
-  const originalBytes = encodedBytes(value);
+  const originalBytes = encodedKeywordBytes(value);
   if (originalBytes <= maxBytes) return { value };
   let budget = maxBytes - 2; // the quotes
   let kept = 0;
   for (const codePoint of value) {
-    const cost = encodedBytes(codePoint) - 2;
+    const cost = encodedKeywordBytes(codePoint) - 2;
     if (cost > budget) break;
     budget -= cost;
     kept += codePoint.length;

@@ -2,9 +2,7 @@
  * How batch mode cuts a partition's records into windows (one batch workflow each). Pure:
  * the bridge feeds it counts, ages and sizes, and does the Kafka and Temporal work itself.
  */
-import { SEARCH_ATTRIBUTE_VALUE_MAX_BYTES } from '../common/search-attributes';
-
-const utf8 = new TextEncoder();
+import { encodedKeywordBytes, SEARCH_ATTRIBUTE_VALUE_MAX_BYTES } from '../common/search-attributes';
 
 export interface WindowLimits {
   /** PIPELINE_BATCH_SIZE: most records in one window. */
@@ -52,7 +50,7 @@ export const WINDOW_BUDGET = {
 
 /** What one id costs in the window's `CrawlflowMessageIds` list: its JSON and a separator. */
 export function messageIdListBytes(id: string): number {
-  return utf8.encode(JSON.stringify(id)).length + 1;
+  return encodedKeywordBytes(id) + 1;
 }
 
 /** What the bridge learned about one record of a candidate window. */
