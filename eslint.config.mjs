@@ -15,9 +15,9 @@ const deterministicOnly = {
       })),
       patterns: [
         {
-          group: ['../activities/*', '../domain/*', '../domain/**', '../starters/*', '../workers/*', '../web/*', '../cli/*'],
+          group: ['../activities/*', '../domain/**', '../infra/**', '../store/*', '../starters/*', '../workers/*', '../processes/**', '../cli/**'],
           allowTypeImports: true,
-          message: 'Workflows import activity and domain *types* only (import type …).',
+          message: 'Workflows import activity, domain, infra and store *types* only (import type …); docs/architecture.md.',
         },
       ],
     },
@@ -25,7 +25,7 @@ const deterministicOnly = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'web/public/**', 'eslint.config.mjs', 'bin/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'processes/web/public/**', 'eslint.config.mjs', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

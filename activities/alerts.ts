@@ -1,10 +1,10 @@
-import type { Locale } from '../domain/i18n/i18n';
+import type { Locale } from '../infra/i18n/i18n';
 import { activityInfo } from '@temporalio/activity';
 import type { Transporter } from 'nodemailer';
-import type { AlertRepository, NewAlert } from '../domain/alerts/alert-repository';
+import type { AlertRepository, NewAlert } from '../store/alert-repository';
 import type { Alerting } from '../domain/alerts/alerting';
 import { formatDigestMail, formatRecoveryMail } from '../domain/alerts/digest-mail';
-import { metrics } from '../domain/metrics/metrics';
+import { metrics } from '../infra/metrics/metrics';
 
 export interface AlertActivityDeps {
   alerts: Pick<AlertRepository, 'pending' | 'markSent' | 'digestState' | 'saveDigestState'>;

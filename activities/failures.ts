@@ -1,10 +1,10 @@
-import { message } from '../domain/i18n/i18n';
+import { message } from '../infra/i18n/i18n';
 import { ObjectId } from 'mongodb';
 import type { FailureRecord, Outcome } from '../common/pipeline';
-import { AlertKind } from '../domain/alerts/alert-repository';
+import { AlertKind } from '../store/alert-repository';
 import type { Alerting } from '../domain/alerts/alerting';
-import { metrics } from '../domain/metrics/metrics';
-import type { FailedMessageRepository } from '../domain/pipeline/failed-messages';
+import { metrics } from '../infra/metrics/metrics';
+import type { FailedMessageRepository } from '../store/failed-messages';
 import type { TaskProgressWriter } from './task-progress';
 
 export interface FailureActivityDeps {

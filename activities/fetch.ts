@@ -1,12 +1,12 @@
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
 import type { FetchRequest, FetchResult, TaskProgressFailure } from '../common/pipeline';
-import type { Logger } from '../domain/logging/logger';
+import type { Logger } from '../infra/logging/logger';
 import { decodeHtml } from '../domain/pages/decode-html';
-import { metrics } from '../domain/metrics/metrics';
+import { metrics } from '../infra/metrics/metrics';
 import { FetchError, FetchErrorType } from '../domain/pages/fetch-errors';
 import { inProcessExtractor, type ContentExtractor } from '../domain/pages/content-extractor';
 import type { PageFetcher } from '../domain/pages/page-fetcher';
-import type { PayloadStore } from '../domain/payloads/payload-store';
+import type { PayloadStore } from '../store/payload-store';
 import { redactUserinfo } from '../domain/uris/redact';
 import type { TaskProgressWriter } from './task-progress';
 

@@ -1,17 +1,17 @@
 import { activityInfo, Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { ObjectId } from 'mongodb';
-import type { GeneratorRunStateRepository } from '../domain/generators/run-state';
+import type { GeneratorRunStateRepository } from '../store/generator-run-state';
 import { createUriSink, type UriCounts } from '../domain/generators/uri-sink';
-import type { Logger } from '../domain/logging/logger';
-import { sandboxLimits, type SandboxLimits } from '../domain/sandbox/limits';
-import { runSandboxedScript, scriptNotRun, ScriptOutcome, type SandboxMode, type ScriptResult } from '../domain/sandbox/run-script';
-import { detectScriptLanguage, UnsupportedScriptError } from '../domain/sandbox/script-language';
-import { GeneratorLogStatus } from '../domain/store/generator-logs';
-import { LogSource } from '../domain/store/ingest-logs';
-import { JobStatus } from '../domain/store/jobs';
-import type { Store } from '../domain/store/store';
-import { metrics } from '../domain/metrics/metrics';
+import type { Logger } from '../infra/logging/logger';
+import { sandboxLimits, type SandboxLimits } from '../infra/sandbox/limits';
+import { runSandboxedScript, scriptNotRun, ScriptOutcome, type SandboxMode, type ScriptResult } from '../infra/sandbox/run-script';
+import { detectScriptLanguage, UnsupportedScriptError } from '../infra/sandbox/script-language';
+import { GeneratorLogStatus } from '../store/generator-logs';
+import { LogSource } from '../store/ingest-logs';
+import { JobStatus } from '../store/jobs';
+import type { Store } from '../store/store';
+import { metrics } from '../infra/metrics/metrics';
 
 export interface GeneratorRunDeps {
   store: Pick<Store, 'generators' | 'jobs' | 'tasks' | 'generatorLogs' | 'logs'>;

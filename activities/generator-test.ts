@@ -1,11 +1,11 @@
 import { activityInfo, Context } from '@temporalio/activity';
 import { ObjectId } from 'mongodb';
 import { createTestLineChecker, type TestLine, type TestLineCounts } from '../domain/generators/test-report';
-import type { Logger } from '../domain/logging/logger';
-import { sandboxLimits, type SandboxLimits } from '../domain/sandbox/limits';
-import { runSandboxedScript, scriptNotRun, ScriptOutcome, type SandboxMode, type ScriptResult } from '../domain/sandbox/run-script';
-import { detectScriptLanguage, UnsupportedScriptError } from '../domain/sandbox/script-language';
-import type { Store } from '../domain/store/store';
+import type { Logger } from '../infra/logging/logger';
+import { sandboxLimits, type SandboxLimits } from '../infra/sandbox/limits';
+import { runSandboxedScript, scriptNotRun, ScriptOutcome, type SandboxMode, type ScriptResult } from '../infra/sandbox/run-script';
+import { detectScriptLanguage, UnsupportedScriptError } from '../infra/sandbox/script-language';
+import type { Store } from '../store/store';
 
 export interface GeneratorTestDeps {
   store: Pick<Store, 'generators' | 'jobs' | 'tasks'>;

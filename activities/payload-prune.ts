@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import type { Logger } from '../domain/logging/logger';
-import type { PayloadStore } from '../domain/payloads/payload-store';
+import type { Logger } from '../infra/logging/logger';
+import type { PayloadStore } from '../store/payload-store';
 
 export interface PayloadPruneRequest {
   /** Payloads neither stored nor read for this many days go (PAYLOAD_RETENTION_DAYS). */

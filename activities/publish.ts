@@ -2,10 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { ErrorType } from '../common/error-types';
 import type { PublishRequest, PublishResult } from '../common/pipeline';
-import { isKafkaUnreachable } from '../domain/kafka/kafka-errors';
-import type { TaggedProducer } from '../domain/kafka/tagged-producer';
-import type { PayloadStore } from '../domain/payloads/payload-store';
-import { metrics } from '../domain/metrics/metrics';
+import { isKafkaUnreachable } from '../infra/kafka/kafka-errors';
+import type { TaggedProducer } from '../infra/kafka/tagged-producer';
+import type { PayloadStore } from '../store/payload-store';
+import { metrics } from '../infra/metrics/metrics';
 import { buildOutputMessage, OutputTooLargeError } from '../domain/pipeline/output-message';
 import type { TaskProgressWriter } from './task-progress';
 

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../common/error-types';
 import type { TagRequest, TagResult } from '../common/pipeline';
-import { metrics } from '../domain/metrics/metrics';
-import type { PayloadStore } from '../domain/payloads/payload-store';
+import { metrics } from '../infra/metrics/metrics';
+import type { PayloadStore } from '../store/payload-store';
 import { UntaggableMessageError, type TaggingEngine } from '../domain/tagging/api';
 
 export interface TagActivityDeps {

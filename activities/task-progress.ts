@@ -2,9 +2,9 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activityInfo } from '@temporalio/activity';
 import { ObjectId } from 'mongodb';
-import type { CrawlerTaskRepository } from '../domain/store/crawler-tasks';
-import { CrawlerTaskStatus } from '../domain/store/crawler-tasks';
-import { UriLogStatus, type createUriLogRepository } from '../domain/store/uri-logs';
+import type { CrawlerTaskRepository } from '../store/crawler-tasks';
+import { CrawlerTaskStatus } from '../store/crawler-tasks';
+import { UriLogStatus, type createUriLogRepository } from '../store/uri-logs';
 import type { TaskProgress, TaskProgressFailure } from '../common/pipeline';
 
 export interface TaskProgressDeps {

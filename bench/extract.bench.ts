@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { createContentExtractor } from '../domain/pages/content-extractor';
 import { htmlToPlainText } from '../domain/pages/html-text';
 import { extractMainContent } from '../domain/pages/main-content';
-import { tokenOverlap } from '../test/support/token-overlap';
+import { tokenOverlap } from '../support/token-overlap';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const QUICK = args.quick === true;

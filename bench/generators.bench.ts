@@ -18,12 +18,12 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { desiredGeneratorSchedule } from '../domain/generators/schedule';
 import { createIngestService } from '../domain/ingest/service';
-import { sandboxLimits } from '../domain/sandbox/limits';
-import { runSandboxedScript } from '../domain/sandbox/run-script';
-import { ScriptLanguage } from '../domain/sandbox/script-language';
-import { Collection } from '../domain/store/collections';
-import { startGeneratorHarness } from '../test/generators/harness';
-import { requireStack, uniqueName } from '../test/support/stack';
+import { sandboxLimits } from '../infra/sandbox/limits';
+import { runSandboxedScript } from '../infra/sandbox/run-script';
+import { ScriptLanguage } from '../infra/sandbox/script-language';
+import { Collection } from '../store/collections';
+import { startGeneratorHarness } from '../support/generator-harness';
+import { requireStack, uniqueName } from '../support/stack';
 
 const { values } = parseArgs({ options: { uris: { type: 'string', default: '1000000' }, ticks: { type: 'string', default: '5' } } });
 const N = Number(values.uris);

@@ -24,10 +24,10 @@ import { decodeHtml } from '../domain/pages/decode-html';
 import { htmlToPlainText } from '../domain/pages/html-text';
 import { createPageFetcher } from '../domain/pages/page-fetcher';
 import { createTaggingEngine } from '../domain/tagging';
-import { startPipelineHarness, type PipelineHarness } from '../test/support/pipeline-harness';
-import { startSpiderServer, type SpiderServer } from '../test/support/spider-server';
-import { requireStack, uniqueName } from '../test/support/stack';
-import { startThrowawayDevServer, type ThrowawayDevServer } from '../test/support/throwaway-dev-server';
+import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
+import { startSpiderServer, type SpiderServer } from '../support/spider-server';
+import { requireStack, uniqueName } from '../support/stack';
+import { startThrowawayDevServer, type ThrowawayDevServer } from '../support/throwaway-dev-server';
 
 const { values } = parseArgs({
   options: {

@@ -25,22 +25,22 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Binary, MongoClient, ObjectId, type Db } from 'mongodb';
-import { TASK_FEED_COLLECTION } from '../domain/generators/task-feed';
-import { createTaskFeedRepository } from '../domain/generators/task-feed';
-import { createLogger } from '../domain/logging/logger';
-import { ensureIndexes } from '../domain/mongo/indexes';
-import { createPayloadStore, PAYLOAD_COLLECTION } from '../domain/payloads/payload-store';
-import { createFailedMessageRepository, FAILED_MESSAGE_COLLECTION } from '../domain/pipeline/failed-messages';
-import { Collection } from '../domain/store/collections';
-import { crawlerTaskId, CrawlerTaskStatus, TaskSource } from '../domain/store/crawler-tasks';
-import { LogSource } from '../domain/store/ingest-logs';
-import { addTaskOrder } from '../domain/store/task-order';
-import { createStore, type Store } from '../domain/store/store';
+import { TASK_FEED_COLLECTION } from '../store/task-feed';
+import { createTaskFeedRepository } from '../store/task-feed';
+import { createLogger } from '../infra/logging/logger';
+import { ensureIndexes } from '../store/indexes';
+import { createPayloadStore, PAYLOAD_COLLECTION } from '../store/payload-store';
+import { createFailedMessageRepository, FAILED_MESSAGE_COLLECTION } from '../store/failed-messages';
+import { Collection } from '../store/collections';
+import { crawlerTaskId, CrawlerTaskStatus, TaskSource } from '../store/crawler-tasks';
+import { LogSource } from '../store/ingest-logs';
+import { addTaskOrder } from '../store/task-order';
+import { createStore, type Store } from '../store/store';
 import { uriHash } from '../domain/uris/hash';
 import { stackPaths } from '../stack/paths';
 import { portOpen } from '../stack/processes';
 import { buildFerretdb, ferretdbArgs, ferretdbBinary } from '../stack/services';
-import { createTaskFeeder } from '../starters/task-feeder';
+import { createTaskFeeder } from '../processes/task-feeder';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig, type Config } from '../domain/config/config';
-import { createLogger, type Logger } from '../domain/logging/logger';
+import { ConfigError, loadConfig, type Config } from '../infra/config/config';
+import { createLogger, type Logger } from '../infra/logging/logger';
 
 export interface CliContext {
   config: Config;

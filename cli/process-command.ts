@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
-import type { Config } from '../domain/config/config';
-import type { Logger } from '../domain/logging/logger';
-import { serveProcessHealth, type ProcessDependencies, type ProcessHealth } from '../domain/metrics/process-health';
-import { DEFAULT_METRICS_PORTS, type MetricsProcessKind } from '../domain/metrics/ports';
-import { connectMongo, type MongoHandle } from '../domain/mongo/client';
-import { createLifecycle, type Lifecycle, type StartedWork } from '../domain/process/lifecycle';
-import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
+import type { Config } from '../infra/config/config';
+import type { Logger } from '../infra/logging/logger';
+import { serveProcessHealth, type ProcessDependencies, type ProcessHealth } from '../infra/metrics/process-health';
+import { DEFAULT_METRICS_PORTS, type MetricsProcessKind } from '../infra/metrics/ports';
+import { connectMongo, type MongoHandle } from '../infra/mongo/client';
+import { createLifecycle, type Lifecycle, type StartedWork } from '../infra/process/lifecycle';
+import { closeTemporalClient, connectTemporalClient } from '../infra/temporal/connection';
 import { loadCliContext } from './context';
 
 /**

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Logger } from '../domain/logging/logger';
+import type { Logger } from '../infra/logging/logger';
 
 export interface SupervisedProcess {
   name: string;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { stackProfile } from '../domain/config/stack-profile';
+import { stackProfile } from '../infra/config/stack-profile';
 import { createStack, say, stack as defaultStack, type Stack } from './stack';
 
 /**

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { StackProfile } from '../domain/config/stack-profile';
+import type { StackProfile } from '../infra/config/stack-profile';
 
 /**
  * Where the local stack keeps what it installs and runs: outside the repo, so a fresh

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { stackProfile, type StackProfile } from '../domain/config/stack-profile';
+import { stackProfile, type StackProfile } from '../infra/config/stack-profile';
 import { stackHome, stackPaths } from './paths';
-import type { Logger } from '../domain/logging/logger';
+import type { Logger } from '../infra/logging/logger';
 import { logFile, runningPid, stopProcess, waitUntil, portOpen } from './processes';
 import { clusterServices } from './cluster-services';
 import { devServices, type StackService } from './services';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { message } from '../domain/i18n/i18n';
-import { AlertKind, type NewAlert } from '../domain/alerts/alert-repository';
-import type { Logger } from '../domain/logging/logger';
+import { message } from '../infra/i18n/i18n';
+import { AlertKind, type NewAlert } from '../store/alert-repository';
+import type { Logger } from '../infra/logging/logger';
 import type { ServiceSupervisionRecord, SupervisionStateStore } from './supervision-state';
 
 /** One stack service as the supervisor sees it: is it running, and how to start it again. */

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { alertDigestScheduleId } from '../domain/alerts/digest-trigger';
-import type { Config } from '../domain/config/config';
+import type { Config } from '../infra/config/config';
 
 /**
  * Creates (or updates to the configured interval) the schedule that mails pending alerts as

@@ -3,7 +3,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { batchWorkflowId, type MessageEnvelope } from '../common/messages';
 import type { BatchWindow, BatchWorkflowInput } from '../common/pipeline';
 import { capKeywordValue, SearchAttributeKeys, SEARCH_ATTRIBUTE_VALUE_MAX_BYTES } from '../common/search-attributes';
-import type { Config } from '../domain/config/config';
+import type { Config } from '../infra/config/config';
 import { pipelineSettings } from './message-starter';
 
 export type BatchStartOutcome =

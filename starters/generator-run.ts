@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Config } from '../domain/config/config';
+import type { Config } from '../infra/config/config';
 import { priorityKeyOf } from '../domain/generators/priority';
 import { generatorRunInput, generatorRunSearchAttributes, generatorScheduleId } from '../domain/generators/schedule';
-import type { Logger } from '../domain/logging/logger';
-import { LogSource } from '../domain/store/ingest-logs';
-import type { Store } from '../domain/store/store';
+import type { Logger } from '../infra/logging/logger';
+import { LogSource } from '../store/ingest-logs';
+import type { Store } from '../store/store';
 import { parseGeneratorId } from './generator-schedules';
 
 export interface StartGeneratorRunDeps {

@@ -1,11 +1,11 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { ObjectId } from 'mongodb';
-import type { Config } from '../domain/config/config';
+import type { Config } from '../infra/config/config';
 import { CRAWLFLOW_NOTE_PREFIX, desiredGeneratorSchedule, generatorIdOfSchedule, generatorScheduleId, type DesiredSchedule } from '../domain/generators/schedule';
-import type { Logger } from '../domain/logging/logger';
-import type { Generator } from '../domain/store/generators';
-import type { Job } from '../domain/store/jobs';
-import type { Store } from '../domain/store/store';
+import type { Logger } from '../infra/logging/logger';
+import type { Generator } from '../store/generators';
+import type { Job } from '../store/jobs';
+import type { Store } from '../store/store';
 
 export interface GeneratorScheduleDeps {
   client: Client;

@@ -3,8 +3,8 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { urlHost, workflowIdProblem, type MessageEnvelope } from '../common/messages';
 import type { MessageWorkflowInput, PipelineSettings } from '../common/pipeline';
 import { capKeywordValue, SearchAttributeKeys, SearchAttributeName, SEARCH_ATTRIBUTE_VALUE_MAX_BYTES } from '../common/search-attributes';
-import type { Config } from '../domain/config/config';
-import { StartRefusedError } from '../domain/temporal/start-errors';
+import type { Config } from '../infra/config/config';
+import { StartRefusedError } from '../infra/temporal/start-errors';
 
 export function pipelineSettings(config: Config): PipelineSettings {
   return {

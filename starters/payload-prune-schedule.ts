@@ -1,5 +1,5 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import type { Config } from '../domain/config/config';
+import type { Config } from '../infra/config/config';
 import type { PayloadPruneInput } from '../workflows/payload-prune';
 
 /** The payload-prune schedule of a deployment (TASK_QUEUE_PREFIX), e.g. `crawlflow-payload-prune`. */

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { FailureStep } from '../common/pipeline';
-import type { Config } from '../domain/config/config';
-import type { FailedMessageDocument, FailedMessageQuery, FailedMessageRepository } from '../domain/pipeline/failed-messages';
+import type { Config } from '../infra/config/config';
+import type { FailedMessageDocument, FailedMessageQuery, FailedMessageRepository } from '../store/failed-messages';
 import type { ObjectId } from 'mongodb';
-import { CRAWLER_TASK_STATUS_NAMES, CrawlerTaskStatus, type CrawlerTaskRepository } from '../domain/store/crawler-tasks';
+import { CRAWLER_TASK_STATUS_NAMES, CrawlerTaskStatus, type CrawlerTaskRepository } from '../store/crawler-tasks';
 import { startMessageWorkflow } from './message-starter';
 
 export interface ReplayItem {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { profileMongoServer, stackProfile } from '../domain/config/stack-profile';
+import { profileMongoServer, stackProfile } from '../infra/config/stack-profile';
 
 /** A unique suffix so each run's topics, queues, databases and ids never collide. */
 export function uniqueName(prefix: string): string {

@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { parseQueues } from '../cli/commands/worker';
 import { buildProgram } from '../cli/main';
-import { loadConfig } from '../domain/config/config';
-import { ENV_VARIABLE_NAMES } from '../domain/config/env-schema';
+import { loadConfig } from '../infra/config/config';
+import { ENV_VARIABLE_NAMES } from '../infra/config/env-schema';
 
 // Docker cannot run on our machines; this keeps docker-compose.yml honest against the code.
 interface ComposeService {

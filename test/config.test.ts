@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, mongoDatabaseName } from '../domain/config/config';
-import { ENV_VARIABLE_NAMES } from '../domain/config/env-schema';
+import { ConfigError, loadConfig, mongoDatabaseName } from '../infra/config/config';
+import { ENV_VARIABLE_NAMES } from '../infra/config/env-schema';
 
 describe('configuration', () => {
   it('defaults point at the local stack', () => {

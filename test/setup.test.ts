@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { alertDigestScheduleId } from '../domain/alerts/digest-trigger';
-import { createKafka, crawlflowTopics } from '../domain/kafka/kafka';
-import { connectMongo } from '../domain/mongo/client';
-import { closeTemporalClient, connectTemporalClient } from '../domain/temporal/connection';
-import { COLLECTION_INDEXES, ensureIndexes } from '../domain/mongo/indexes';
+import { createKafka, crawlflowTopics } from '../infra/kafka/kafka';
+import { connectMongo } from '../infra/mongo/client';
+import { closeTemporalClient, connectTemporalClient } from '../infra/temporal/connection';
+import { COLLECTION_INDEXES, ensureIndexes } from '../store/indexes';
 import { payloadPruneScheduleId } from '../starters/payload-prune-schedule';
-import { setupInfrastructure } from '../starters/setup';
-import { requireStack, testConfig, testLogger } from './support/stack';
+import { setupInfrastructure } from '../cli/setup';
+import { requireStack, testConfig, testLogger } from '../support/stack';
 
 // `crawlflow up` runs setup at every start: it must be safe to run again on a deployment that has everything.
 describe('crawlflow setup', () => {

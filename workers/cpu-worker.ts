@@ -2,10 +2,10 @@ import { Worker } from '@temporalio/worker';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { createTagActivities } from '../activities/tag';
 import { QueueKind } from '../common/task-queues';
-import { metrics, observeGauge } from '../domain/metrics/metrics';
-import { mongoReadiness } from '../domain/metrics/readiness';
-import { connectMongo } from '../domain/mongo/client';
-import { createPayloadStore } from '../domain/payloads/payload-store';
+import { metrics, observeGauge } from '../infra/metrics/metrics';
+import { mongoReadiness } from '../infra/metrics/readiness';
+import { connectMongo } from '../infra/mongo/client';
+import { createPayloadStore } from '../store/payload-store';
 import { createTaggingEngine } from '../domain/tagging';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 

@@ -4,10 +4,10 @@ import { createGeneratorRunActivities } from '../activities/generator-run';
 import { createGeneratorTestActivities } from '../activities/generator-test';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { QueueKind } from '../common/task-queues';
-import { createGeneratorRunStateRepository } from '../domain/generators/run-state';
-import { mongoReadiness } from '../domain/metrics/readiness';
-import { connectMongo } from '../domain/mongo/client';
-import { createStore } from '../domain/store/store';
+import { createGeneratorRunStateRepository } from '../store/generator-run-state';
+import { mongoReadiness } from '../infra/metrics/readiness';
+import { connectMongo } from '../infra/mongo/client';
+import { createStore } from '../store/store';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 
 /**

@@ -1,7 +1,7 @@
 import type { NativeConnection } from '@temporalio/worker';
-import type { Config } from '../domain/config/config';
-import type { Logger } from '../domain/logging/logger';
-import type { ReadinessCheck } from '../domain/metrics/readiness';
+import type { Config } from '../infra/config/config';
+import type { Logger } from '../infra/logging/logger';
+import type { ReadinessCheck } from '../infra/metrics/readiness';
 
 /** What every worker file receives: configuration and the process's shared connection. */
 export interface WorkerContext {

@@ -3,7 +3,7 @@ import type { AlertActivities } from '../activities/alerts';
 import type { GeneratorRunActivities, GeneratorRunSummary } from '../activities/generator-run';
 import { ErrorType } from '../common/error-types';
 import { SearchAttributeKeys } from '../common/search-attributes';
-import type { AlertKind } from '../domain/alerts/alert-repository';
+import type { AlertKind } from '../store/alert-repository';
 import { describeFailure } from './failure-description';
 
 export interface GeneratorRunInput {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findFreeMetricsPort } from '../../domain/metrics/ports';
+import { findFreeMetricsPort } from '../../infra/metrics/ports';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'crawlflow.js');
 

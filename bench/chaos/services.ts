@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { stackProfile } from '../../domain/config/stack-profile';
+import { stackProfile } from '../../infra/config/stack-profile';
 import { stackHome, stackPaths } from '../../stack/paths';
 
 const execFileAsync = promisify(execFile);

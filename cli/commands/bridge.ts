@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Consumer } from 'kafkajs';
-import { createKafka } from '../../domain/kafka/kafka';
-import { createBridgeOnClients } from '../../starters/bridge';
-import { openBridgeTemporal } from '../../starters/bridge-temporal';
+import { createKafka } from '../../infra/kafka/kafka';
+import { createBridgeOnClients } from '../../processes/bridge';
+import { openBridgeTemporal } from '../../processes/bridge-temporal';
 import { runProcessCommand } from '../process-command';
 
 export function registerBridgeCommand(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ALL_QUEUE_KINDS, QueueKind } from '../../common/task-queues';
-import { closeTemporalClient, connectTemporalClient, workflowUrl } from '../../domain/temporal/connection';
+import { closeTemporalClient, connectTemporalClient, workflowUrl } from '../../infra/temporal/connection';
 import { loadCliContext } from '../context';
 
 export function registerCheckCommand(program: Command): void {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { ObjectId } from 'mongodb';
 import { FailureStep } from '../../common/pipeline';
-import { RejectReason } from '../../domain/kafka/record-check';
-import { connectMongo } from '../../domain/mongo/client';
+import { RejectReason } from '../../infra/kafka/record-check';
+import { connectMongo } from '../../infra/mongo/client';
 import { previewBytes, visibleText } from '../../domain/pipeline/byte-preview';
-import { createFailedMessageRepository, type FailedMessageDocument, type FailedMessagePageQuery } from '../../domain/pipeline/failed-messages';
+import { createFailedMessageRepository, type FailedMessageDocument, type FailedMessagePageQuery } from '../../store/failed-messages';
 import { loadCliContext, UsageError } from '../context';
 import { parseTime } from './time-option';
 

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { createTaskFeedRepository } from '../../domain/generators/task-feed';
-import { createKafka } from '../../domain/kafka/kafka';
-import { createTaggedProducer } from '../../domain/kafka/tagged-producer';
-import { createTaskFeeder } from '../../starters/task-feeder';
+import { createTaskFeedRepository } from '../../store/task-feed';
+import { createKafka } from '../../infra/kafka/kafka';
+import { createTaggedProducer } from '../../infra/kafka/tagged-producer';
+import { createTaskFeeder } from '../../processes/task-feeder';
 import { runProcessCommand } from '../process-command';
 
 export function registerFeederCommand(program: Command): void {

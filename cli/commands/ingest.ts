@@ -7,10 +7,10 @@ import type { IngestProgress, IngestReceipt, ReceiptLine } from '../../domain/in
 import { receiptText } from '../../domain/ingest/receipt-text';
 import { createIngestService, type IngestService } from '../../domain/ingest/service';
 import { spoolToTempFile } from '../../domain/ingest/spool';
-import { connectMongo } from '../../domain/mongo/client';
-import { GENERATOR_STATUS_NAMES } from '../../domain/store/generators';
-import { createStore } from '../../domain/store/store';
-import { createScheduleSync } from '../../starters/ingest';
+import { connectMongo } from '../../infra/mongo/client';
+import { GENERATOR_STATUS_NAMES } from '../../store/generators';
+import { createStore } from '../../store/store';
+import { createScheduleSync } from '../../starters/generator-schedule-sync';
 import { loadCliContext, UsageError } from '../context';
 
 interface IngestOptions {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { connectMongo } from '../../domain/mongo/client';
-import { CRAWLER_TASK_STATUS_NAMES, CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
-import { DuplicateRecordError, RecordValidationError } from '../../domain/store/errors';
-import { JobStatus, uriRulesFrom, type Job } from '../../domain/store/jobs';
-import { createStore, type Store } from '../../domain/store/store';
-import { createScheduleSync, setJobStatus } from '../../starters/ingest';
+import { connectMongo } from '../../infra/mongo/client';
+import { CRAWLER_TASK_STATUS_NAMES, CrawlerTaskStatus } from '../../store/crawler-tasks';
+import { DuplicateRecordError, RecordValidationError } from '../../store/errors';
+import { JobStatus, uriRulesFrom, type Job } from '../../store/jobs';
+import { createStore, type Store } from '../../store/store';
+import { createScheduleSync, setJobStatus } from '../../starters/generator-schedule-sync';
 import { loadCliContext, UsageError, type CliContext } from '../context';
 
 async function withStore<T>(work: (context: CliContext & { store: Store }) => Promise<T>): Promise<T> {

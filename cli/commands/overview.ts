@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { lazyClient } from '../../domain/clients/lazy-client';
-import { createKafka } from '../../domain/kafka/kafka';
-import { createOverview, type Overview } from '../../domain/metrics/overview';
-import { connectMongo } from '../../domain/mongo/client';
-import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { lazyClient } from '../../infra/clients/lazy-client';
+import { createKafka } from '../../infra/kafka/kafka';
+import { createOverview, type Overview } from '../../domain/monitoring/overview';
+import { connectMongo } from '../../infra/mongo/client';
+import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal/connection';
 import { loadCliContext, UsageError } from '../context';
 
 /** The page's monitoring panel in a terminal: two samples of the topics `--interval` apart, then every part. */

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { createKafka, MissingTopicError, requireTopic } from '../../domain/kafka/kafka';
+import { createKafka, MissingTopicError, requireTopic } from '../../infra/kafka/kafka';
 import { loadCliContext, UsageError } from '../context';
 
 export function registerProduceCommand(program: Command): void {

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { ObjectId } from 'mongodb';
 import { FailureStep } from '../../common/pipeline';
-import { connectMongo } from '../../domain/mongo/client';
+import { connectMongo } from '../../infra/mongo/client';
 import { visibleText } from '../../domain/pipeline/byte-preview';
-import { createFailedMessageRepository, type FailedMessageDocument, type FailedMessagePageQuery } from '../../domain/pipeline/failed-messages';
-import { createJobRepository } from '../../domain/store/jobs';
-import { closeTemporalClient, connectTemporalClient, workflowUrl } from '../../domain/temporal/connection';
+import { createFailedMessageRepository, type FailedMessageDocument, type FailedMessagePageQuery } from '../../store/failed-messages';
+import { createJobRepository } from '../../store/jobs';
+import { closeTemporalClient, connectTemporalClient, workflowUrl } from '../../infra/temporal/connection';
 import { replayRecords } from '../../starters/replay';
 import { loadCliContext, UsageError } from '../context';
 import { parseTime } from './time-option';

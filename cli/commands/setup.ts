@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setupInfrastructure } from '../../starters/setup';
+import { setupInfrastructure } from '../setup';
 import { runProcessCommand } from '../process-command';
 
 export function registerSetupCommand(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { gatherSystemStatus, type Section, type SystemStatus } from '../../domain/metrics/system-status';
+import { gatherSystemStatus, type Section, type SystemStatus } from '../../domain/monitoring/system-status';
 import { stack } from '../../stack/stack';
 import { loadCliContext, UsageError } from '../context';
 

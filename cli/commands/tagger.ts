@@ -22,7 +22,7 @@ import type { TrainingExample } from '../../domain/tagging/classifier/naive-baye
 import { TrainingDataError } from '../../domain/tagging/classifier/training-data-error';
 import { loadSnapshot } from '../../domain/tagging/engine/load-snapshot';
 import { automatonBytes } from '../../domain/tagging/keywords/automaton';
-import { ByteDecoding, readLines } from '../../domain/text/lines';
+import { ByteDecoding, readLines } from '../../infra/text/lines';
 import { loadCliContext, UsageError } from '../context';
 
 /** `crawlflow tagger …`: tag JSON lines, check a rules file, train and evaluate the classifier. */

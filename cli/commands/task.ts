@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { ObjectId } from 'mongodb';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
 import { visibleText } from '../../domain/pipeline/byte-preview';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
-import { createStore } from '../../domain/store/store';
-import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { createFailedMessageRepository } from '../../store/failed-messages';
+import { createStore } from '../../store/store';
+import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal/connection';
 import { replayRecords, retryTask } from '../../starters/replay';
-import { createTemporalLinks } from '../../web/links';
-import { buildTaskStory } from '../../web/task-story';
-import type { Config } from '../../domain/config/config';
+import { createTemporalLinks } from '../../processes/web/links';
+import { buildTaskStory } from '../../processes/web/task-story';
+import type { Config } from '../../infra/config/config';
 import { loadCliContext, UsageError } from '../context';
 
 /** A crawler task's story and "retry" (the page's task view): `crawlflow task show|retry ID`. */

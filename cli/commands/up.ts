@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createDeploymentAlerting } from '../../domain/alerts/alerting';
-import { profileMailWebUrl } from '../../domain/config/stack-profile';
+import { profileMailWebUrl } from '../../infra/config/stack-profile';
 import { stack } from '../../stack/stack';
 import { giveUpAlert } from '../../stack/supervision';
-import { setupInfrastructure } from '../../starters/setup';
+import { setupInfrastructure } from '../setup';
 import { runProcessCommand } from '../process-command';
 import { startProcessSupervisor, type SupervisedProcess } from '../supervisor';
 

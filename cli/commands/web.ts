@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { lazyClient } from '../../domain/clients/lazy-client';
+import { lazyClient } from '../../infra/clients/lazy-client';
 import { createIngestService } from '../../domain/ingest/service';
-import { createKafka } from '../../domain/kafka/kafka';
-import { createOverview } from '../../domain/metrics/overview';
-import { createFailedMessageRepository, type FailedMessageDocument } from '../../domain/pipeline/failed-messages';
-import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { createKafka } from '../../infra/kafka/kafka';
+import { createOverview } from '../../domain/monitoring/overview';
+import { createFailedMessageRepository, type FailedMessageDocument } from '../../store/failed-messages';
+import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal/connection';
 import { replayRecords } from '../../starters/replay';
-import { createStore } from '../../domain/store/store';
+import { createStore } from '../../store/store';
 import { createGeneratorConsole } from '../../starters/generator-console';
-import { createScheduleSync } from '../../starters/ingest';
-import { resolveToken } from '../../web/auth';
-import { buildWebServer } from '../../web/server';
+import { createScheduleSync } from '../../starters/generator-schedule-sync';
+import { resolveToken } from '../../processes/web/auth';
+import { buildWebServer } from '../../processes/web/server';
 import { runProcessCommand } from '../process-command';
 
 export function registerWebCommand(program: Command): void {

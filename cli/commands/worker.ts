@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ALL_QUEUE_KINDS, isQueueKind, type QueueKind } from '../../common/task-queues';
-import type { ReadinessCheck } from '../../domain/metrics/readiness';
+import type { ReadinessCheck } from '../../infra/metrics/readiness';
 import { runWorkers, workerProcessName } from '../../workers/run-workers';
 import { UsageError } from '../context';
 import { runProcessCommand } from '../process-command';

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import type { Config } from '../config/config';
-import type { Logger } from '../logging/logger';
-import { createAlertRepository, type AlertRepository, type NewAlert } from './alert-repository';
+import type { Config } from '../../infra/config/config';
+import type { Logger } from '../../infra/logging/logger';
+import { createAlertRepository, type AlertRepository, type NewAlert } from '../../store/alert-repository';
 import { digestTrigger } from './digest-trigger';
 
 export interface AlertingDeps {

@@ -1,5 +1,5 @@
-import { format, translate, type Locale } from '../i18n/i18n';
-import type { AlertDocument } from './alert-repository';
+import { format, translate, type Locale } from '../../infra/i18n/i18n';
+import type { AlertDocument } from '../../store/alert-repository';
 
 export interface DigestMail {
   subject: string;

@@ -1,4 +1,4 @@
-import type { GeneratorPriority } from '../store/generators';
+import type { GeneratorPriority } from '../../store/generators';
 
 /**
  * Temporal task-queue priority keys (1 = served first, default 3) of the seed's priorities.

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import { SearchAttributeKeys } from '../../common/search-attributes';
-import type { Config } from '../config/config';
-import { GeneratorStatus, type Generator } from '../store/generators';
-import { JobStatus, type Job } from '../store/jobs';
+import type { Config } from '../../infra/config/config';
+import { GeneratorStatus, type Generator } from '../../store/generators';
+import { JobStatus, type Job } from '../../store/jobs';
 import type { GeneratorRunInput } from '../../workflows/generator-run';
 import { checkGeneratorCron } from './cron';
 import { priorityKeyOf } from './priority';

@@ -1,4 +1,4 @@
-import { GENERATOR_STATUS_NAMES, GeneratorStatus, type Generator } from '../store/generators';
+import { GENERATOR_STATUS_NAMES, GeneratorStatus, type Generator } from '../../store/generators';
 
 /** The seed's release ladder: a generator is promoted one step at a time, each after a passing test. */
 const LADDER: readonly GeneratorStatus[] = [GeneratorStatus.Alpha, GeneratorStatus.Beta, GeneratorStatus.Production];

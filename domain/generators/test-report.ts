@@ -1,6 +1,6 @@
 import type { ObjectId } from 'mongodb';
-import type { SplitLine } from '../text/lines';
-import { crawlerTaskId, type CrawlerTaskRepository } from '../store/crawler-tasks';
+import type { SplitLine } from '../../infra/text/lines';
+import { crawlerTaskId, type CrawlerTaskRepository } from '../../store/crawler-tasks';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
 import { redactUserinfo } from '../uris/redact';
 

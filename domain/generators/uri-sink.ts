@@ -1,9 +1,9 @@
-import { format, message, type Message } from '../i18n/i18n';
+import { format, message, type Message } from '../../infra/i18n/i18n';
 import type { ObjectId } from 'mongodb';
-import type { SplitLine } from '../text/lines';
-import type { CrawlerTaskRepository, NewCrawlerTask } from '../store/crawler-tasks';
-import { TaskSource } from '../store/crawler-tasks';
-import { LogSource, type ErrorLogEntry, type FailureLogEntry, type IngestLogRepository } from '../store/ingest-logs';
+import type { SplitLine } from '../../infra/text/lines';
+import type { CrawlerTaskRepository, NewCrawlerTask } from '../../store/crawler-tasks';
+import { TaskSource } from '../../store/crawler-tasks';
+import { LogSource, type ErrorLogEntry, type FailureLogEntry, type IngestLogRepository } from '../../store/ingest-logs';
 import { URI_RULES_VERSION } from '../uris/normalize';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
 import { redactUserinfo } from '../uris/redact';

@@ -1,4 +1,4 @@
-import { format, type Message } from '../i18n/i18n';
+import { format, type Message } from '../../infra/i18n/i18n';
 
 /**
  * Input outside the rules (the seed's 输入数据不在要求范围内，直接报错): raised before anything

@@ -1,4 +1,4 @@
-import { message } from '../i18n/i18n';
+import { message } from '../../infra/i18n/i18n';
 import { open } from 'node:fs/promises';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';

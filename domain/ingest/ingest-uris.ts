@@ -1,12 +1,12 @@
 import { ObjectId } from 'mongodb';
-import { format, message, type Message } from '../i18n/i18n';
-import type { Logger } from '../logging/logger';
-import type { TaskInsertOutcome } from '../store/crawler-tasks';
-import type { ErrorLogEntry, FailureLogEntry, LogSource } from '../store/ingest-logs';
-import type { IngestCounts } from '../store/ingest-runs';
-import type { Job } from '../store/jobs';
-import { createSentTaskIds } from '../store/sent-task-ids';
-import type { Store } from '../store/store';
+import { format, message, type Message } from '../../infra/i18n/i18n';
+import type { Logger } from '../../infra/logging/logger';
+import type { TaskInsertOutcome } from '../../store/crawler-tasks';
+import type { ErrorLogEntry, FailureLogEntry, LogSource } from '../../store/ingest-logs';
+import type { IngestCounts } from '../../store/ingest-runs';
+import type { Job } from '../../store/jobs';
+import { createSentTaskIds } from '../../store/sent-task-ids';
+import type { Store } from '../../store/store';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
 import { URI_RULES_VERSION } from '../uris/normalize';
 import { redactUserinfo } from '../uris/redact';
@@ -14,7 +14,7 @@ import { tooLong, UriRejection } from '../uris/validate';
 import { IngestInputError, InputProblem } from './errors';
 import type { InputLine, LineSource } from './line-sources';
 import { emptyCounts, RECEIPT_INPUT_CHARS, type IngestProgress, type IngestReceipt, type ReceiptLine } from './receipt';
-import { metrics } from '../metrics/metrics';
+import { metrics } from '../../infra/metrics/metrics';
 
 export interface IngestLinesOptions {
   job: Job;

@@ -1,9 +1,9 @@
-import { format, message, type Message } from '../i18n/i18n';
+import { format, message, type Message } from '../../infra/i18n/i18n';
 import { createReadStream } from 'node:fs';
 import { parse as parseCsv, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { MAX_LOGGED_INPUT_CHARS } from '../store/ingest-logs';
-import { LineBreaks, readLines } from '../text/lines';
+import { MAX_LOGGED_INPUT_CHARS } from '../../store/ingest-logs';
+import { LineBreaks, readLines } from '../../infra/text/lines';
 import { IngestInputError, InputProblem } from './errors';
 
 /** One line of input (a TXT line, the URI cell of a CSV row, one typed string). */

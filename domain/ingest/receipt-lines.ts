@@ -1,5 +1,5 @@
-import type { Store } from '../store/store';
-import type { IngestRunDocument } from '../store/ingest-runs';
+import type { Store } from '../../store/store';
+import type { IngestRunDocument } from '../../store/ingest-runs';
 import { URI_RULES_VERSION } from '../uris/normalize';
 import type { UriPolicy } from '../uris/prepare';
 import type { ReceiptLine } from './receipt';

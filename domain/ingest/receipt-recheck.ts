@@ -1,6 +1,6 @@
-import { format, message, type Message } from '../i18n/i18n';
+import { format, message, type Message } from '../../infra/i18n/i18n';
 import type { ObjectId } from 'mongodb';
-import { crawlerTaskId } from '../store/crawler-tasks';
+import { crawlerTaskId } from '../../store/crawler-tasks';
 import { URI_RULES_VERSION } from '../uris/normalize';
 import { prepareUri, type UriPolicy } from '../uris/prepare';
 import { UriRejection } from '../uris/validate';

@@ -1,5 +1,5 @@
-import type { Message } from '../i18n/i18n';
-import type { IngestCounts } from '../store/ingest-runs';
+import type { Message } from '../../infra/i18n/i18n';
+import type { IngestCounts } from '../../store/ingest-runs';
 import type { RulesChange } from './receipt-recheck';
 
 export type LineOutcome = 'accepted' | 'duplicate' | 'invalid' | 'failed';

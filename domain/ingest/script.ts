@@ -1,6 +1,6 @@
-import { message } from '../i18n/i18n';
+import { message } from '../../infra/i18n/i18n';
 import { Cron } from 'croner';
-import { GeneratorLanguage, GeneratorPriority, GeneratorStatus, GENERATOR_STATUS_NAMES, MAX_GENERATOR_CODE_BYTES } from '../store/generators';
+import { GeneratorLanguage, GeneratorPriority, GeneratorStatus, GENERATOR_STATUS_NAMES, MAX_GENERATOR_CODE_BYTES } from '../../store/generators';
 import { binaryKind } from './file-probe';
 import { extensionOf, IngestInputError, InputProblem } from './errors';
 

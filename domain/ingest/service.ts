@@ -1,10 +1,10 @@
-import { message } from '../i18n/i18n';
-import type { Config } from '../config/config';
-import type { Logger } from '../logging/logger';
-import { LogSource } from '../store/ingest-logs';
-import { JobStatus, type Job } from '../store/jobs';
-import type { Generator } from '../store/generators';
-import type { Store } from '../store/store';
+import { message } from '../../infra/i18n/i18n';
+import type { Config } from '../../infra/config/config';
+import type { Logger } from '../../infra/logging/logger';
+import { LogSource } from '../../store/ingest-logs';
+import { JobStatus, type Job } from '../../store/jobs';
+import type { Generator } from '../../store/generators';
+import type { Store } from '../../store/store';
 import type { UriPolicy } from '../uris/prepare';
 import { cleanFilename, extensionOf, IngestInputError, IngestSaveError, InputProblem } from './errors';
 import { probeFile } from './file-probe';

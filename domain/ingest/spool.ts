@@ -1,4 +1,4 @@
-import { message } from '../i18n/i18n';
+import { message } from '../../infra/i18n/i18n';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

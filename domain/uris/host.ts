@@ -1,4 +1,4 @@
-import { message, type Message } from '../i18n/i18n';
+import { message, type Message } from '../../infra/i18n/i18n';
 
 /**
  * What the WHATWG parser lets through in a host but no DNS name or IP address can be. WHATWG

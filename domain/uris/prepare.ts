@@ -1,4 +1,4 @@
-import type { Message } from '../i18n/i18n';
+import type { Message } from '../../infra/i18n/i18n';
 import { uriHash } from './hash';
 import { normalizeUrl, URI_RULES_VERSION, type NormalizeOptions } from './normalize';
 import { validateUri, type UriRejection } from './validate';

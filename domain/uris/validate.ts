@@ -1,4 +1,4 @@
-import { format, message, type Message } from '../i18n/i18n';
+import { format, message, type Message } from '../../infra/i18n/i18n';
 import { hostProblem } from './host';
 
 /**

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigResourceTypes } from 'kafkajs';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../common/search-attributes';
-import { CLUSTER_PORTS } from '../../domain/config/stack-profile';
-import { createKafka } from '../../domain/kafka/kafka';
-import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { CLUSTER_PORTS } from '../../infra/config/stack-profile';
+import { createKafka } from '../../infra/kafka/kafka';
+import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal/connection';
 import { TEMPORAL_SERVER_VERSION } from '../../stack/cluster-services';
-import { setupInfrastructure } from '../../starters/setup';
-import { requireStack, testConfig, testLogger } from '../support/stack';
+import { setupInfrastructure } from '../../cli/setup';
+import { requireStack, testConfig, testLogger } from '../../support/stack';
 
 // The cluster profile of the local stack (`CRAWLFLOW_STACK_PROFILE=cluster npm test`): what
 // crawlflow's setup makes of it and what the services are, checked on the running services.

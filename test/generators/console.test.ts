@@ -5,13 +5,13 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { GeneratorActionError } from '../../domain/generators/errors';
 import { generatorScheduleId } from '../../domain/generators/schedule';
-import { Collection } from '../../domain/store/collections';
-import { GeneratorStatus, type Generator } from '../../domain/store/generators';
+import { Collection } from '../../store/collections';
+import { GeneratorStatus, type Generator } from '../../store/generators';
 import { stack } from '../../stack/stack';
 import { createGeneratorConsole, type GeneratorConsole } from '../../starters/generator-console';
 import { describeGeneratorSchedule, syncAllGeneratorSchedules, syncGeneratorSchedule } from '../../starters/generator-schedules';
-import { requireStack } from '../support/stack';
-import { startGeneratorHarness, type GeneratorHarness } from './harness';
+import { requireStack } from '../../support/stack';
+import { startGeneratorHarness, type GeneratorHarness } from '../../support/generator-harness';
 
 const exec = promisify(execFile);
 

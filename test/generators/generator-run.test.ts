@@ -4,13 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ObjectId } from 'mongodb';
 import { createGeneratorRunActivities, type GeneratorRunSummary } from '../../activities/generator-run';
-import { metrics } from '../../domain/metrics/metrics';
-import { Collection } from '../../domain/store/collections';
-import { CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
-import { GeneratorLogStatus } from '../../domain/store/generator-logs';
-import { GeneratorStatus } from '../../domain/store/generators';
-import { requireStack } from '../support/stack';
-import { startGeneratorHarness, type GeneratorHarness } from './harness';
+import { metrics } from '../../infra/metrics/metrics';
+import { Collection } from '../../store/collections';
+import { CrawlerTaskStatus } from '../../store/crawler-tasks';
+import { GeneratorLogStatus } from '../../store/generator-logs';
+import { GeneratorStatus } from '../../store/generators';
+import { requireStack } from '../../support/stack';
+import { startGeneratorHarness, type GeneratorHarness } from '../../support/generator-harness';
 
 describe('generator runs (real Temporal, MongoDB-compatible store and sandbox)', () => {
   let h: GeneratorHarness;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GeneratorLogStatus } from '../../domain/store/generator-logs';
-import { requireStack } from '../support/stack';
-import { startGeneratorHarness, type GeneratorHarness } from './harness';
+import { GeneratorLogStatus } from '../../store/generator-logs';
+import { requireStack } from '../../support/stack';
+import { startGeneratorHarness, type GeneratorHarness } from '../../support/generator-harness';
 
 const REPO = resolve(__dirname, '../..');
 

@@ -6,14 +6,14 @@ import { Worker } from '@temporalio/worker';
 import { SearchAttributeKeys } from '../../common/search-attributes';
 import { createGeneratorRunActivities } from '../../activities/generator-run';
 import { PRIORITY_KEYS } from '../../domain/generators/priority';
-import { createLogger } from '../../domain/logging/logger';
-import { installTemporalRuntime } from '../../domain/temporal/runtime';
-import type { GeneratorPriority } from '../../domain/store/generators';
+import { createLogger } from '../../infra/logging/logger';
+import { installTemporalRuntime } from '../../infra/temporal/runtime';
+import type { GeneratorPriority } from '../../store/generators';
 import { stack } from '../../stack/stack';
 import { startGeneratorRun } from '../../starters/generator-run';
-import { eventually } from '../support/eventually';
-import { requireStack } from '../support/stack';
-import { startGeneratorHarness, type GeneratorHarness } from './harness';
+import { eventually } from '../../support/eventually';
+import { requireStack } from '../../support/stack';
+import { startGeneratorHarness, type GeneratorHarness } from '../../support/generator-harness';
 
 describe('generator priority under a backlog (real Temporal, matching.useNewMatcher=true)', () => {
   let h: GeneratorHarness;

@@ -6,15 +6,15 @@ import { promisify } from 'node:util';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { ObjectId } from 'mongodb';
 import { generatorScheduleId } from '../../domain/generators/schedule';
-import { Collection } from '../../domain/store/collections';
-import { GeneratorStatus } from '../../domain/store/generators';
-import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { Collection } from '../../store/collections';
+import { GeneratorStatus } from '../../store/generators';
+import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal/connection';
 import { stack } from '../../stack/stack';
 import { startGeneratorRun, type StartGeneratorRunDeps } from '../../starters/generator-run';
 import { describeGeneratorSchedule, syncAllGeneratorSchedules, syncGeneratorSchedule, type GeneratorScheduleDeps } from '../../starters/generator-schedules';
-import { eventually } from '../support/eventually';
-import { requireStack } from '../support/stack';
-import { startGeneratorHarness, type GeneratorHarness } from './harness';
+import { eventually } from '../../support/eventually';
+import { requireStack } from '../../support/stack';
+import { startGeneratorHarness, type GeneratorHarness } from '../../support/generator-harness';
 
 const run = promisify(execFile);
 

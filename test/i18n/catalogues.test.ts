@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
-import { AREA_FILES } from '../../domain/i18n/catalogues';
-import { CATALOGUES, format, LOCALES, negotiateLocale, parseLocale, translate, message } from '../../domain/i18n/i18n';
+import { AREA_FILES } from '../../infra/i18n/catalogues';
+import { CATALOGUES, format, LOCALES, negotiateLocale, parseLocale, translate, message } from '../../infra/i18n/i18n';
 
 /** Every placeholder name (with its kind), tag and select/plural option of a message. */
 function shape(source: string, ignoreTag: boolean): Set<string> {

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
-import type { AlertDocument } from '../../domain/alerts/alert-repository';
+import type { AlertDocument } from '../../store/alert-repository';
 import { formatDigestMail, formatRecoveryMail } from '../../domain/alerts/digest-mail';
-import { ConfigError, loadConfig } from '../../domain/config/config';
-import { message } from '../../domain/i18n/i18n';
+import { ConfigError, loadConfig } from '../../infra/config/config';
+import { message } from '../../infra/i18n/i18n';
 import { IngestInputError, InputProblem } from '../../domain/ingest/errors';
 import { validateUri } from '../../domain/uris/validate';
-import { HttpProblem, toErrorReply } from '../../web/errors';
-import { receiptView } from '../../web/views';
-import { testLogger } from '../support/stack';
+import { HttpProblem, toErrorReply } from '../../processes/web/errors';
+import { receiptView } from '../../processes/web/views';
+import { testLogger } from '../../support/stack';
 
 const alert = (kind: AlertDocument['kind'], summary: string, summaryMessage?: AlertDocument['summaryMessage']): AlertDocument => ({
   _id: new ObjectId(),

@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { ensureIndexes } from '../../domain/mongo/indexes';
-import { Collection } from '../../domain/store/collections';
-import { requireStack, testConfig } from '../support/stack';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { ensureIndexes } from '../../store/indexes';
+import { Collection } from '../../store/collections';
+import { requireStack, testConfig } from '../../support/stack';
 import { FIXTURES, tempFiles } from './support';
 
 const bin = resolve(__dirname, '..', '..', 'bin', 'crawlflow.js');

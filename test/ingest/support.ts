@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Db } from 'mongodb';
-import { Collection } from '../../domain/store/collections';
+import { Collection } from '../../store/collections';
 
 export const FIXTURES = resolve(__dirname, '..', 'fixtures', 'ingest');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { labelProcessMetrics, metricsRegistry } from '../../domain/metrics/metrics';
+import { labelProcessMetrics, metricsRegistry } from '../../infra/metrics/metrics';
 import { DASHBOARD_PATH, buildDashboard, dashboardJson } from '../../ops/grafana/dashboard';
 
 /** Metric names an expression reads (crawlflow's and Node's own; the SDK's are checked by the worker test's scrape). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDependencyState } from '../../domain/logging/dependency-state';
-import { capturingLogger } from '../support/capturing-logger';
-import { eventually } from '../support/eventually';
+import { createDependencyState } from '../../infra/logging/dependency-state';
+import { capturingLogger } from '../../support/capturing-logger';
+import { eventually } from '../../support/eventually';
 
 describe("a process's dependency state", () => {
   it('a call that fails just after a recovery (made during the outage) is no new outage; failures that outlast the settle time are', async () => {

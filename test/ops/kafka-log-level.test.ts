@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { logLevel } from 'kafkajs';
-import { isKafkaUnreachable } from '../../domain/kafka/kafka-errors';
-import { kafkaLogLevel } from '../../domain/kafka/kafka';
+import { isKafkaUnreachable } from '../../infra/kafka/kafka-errors';
+import { kafkaLogLevel } from '../../infra/kafka/kafka';
 
 const entry = (namespace: string, level: logLevel, message: string, extra: Record<string, unknown> = {}) => ({
   namespace,

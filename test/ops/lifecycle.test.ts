@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../domain/config/config';
-import { createLogger } from '../../domain/logging/logger';
-import { createLifecycle, runLifecycle, type LifecycleOptions } from '../../domain/process/lifecycle';
-import { eventually } from '../support/eventually';
+import { ConfigError, loadConfig } from '../../infra/config/config';
+import { createLogger } from '../../infra/logging/logger';
+import { createLifecycle, runLifecycle, type LifecycleOptions } from '../../infra/process/lifecycle';
+import { eventually } from '../../support/eventually';
 
 /** A lifecycle whose signals, exit and log lines the test holds. */
 function harness(overrides: Partial<LifecycleOptions> = {}) {

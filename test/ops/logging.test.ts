@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { withLogContext } from '../../domain/logging/log-context';
-import { createLogger } from '../../domain/logging/logger';
+import { withLogContext } from '../../infra/logging/log-context';
+import { createLogger } from '../../infra/logging/logger';
 
 /** A logger whose JSON lines land in `lines`. */
 function capturingLogger() {

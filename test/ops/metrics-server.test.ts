@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../../domain/logging/logger';
-import { metrics, observeGauge } from '../../domain/metrics/metrics';
-import { startMetricsServer, type MetricsServer } from '../../domain/metrics/server';
+import { createLogger } from '../../infra/logging/logger';
+import { metrics, observeGauge } from '../../infra/metrics/metrics';
+import { startMetricsServer, type MetricsServer } from '../../infra/metrics/server';
 import { sampleValue, scrape } from './prometheus-text';
 
 const logger = createLogger({ level: 'silent', format: 'json' });

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findFreeMetricsPort } from '../../domain/metrics/ports';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { requireStack, uniqueName } from '../support/stack';
+import { findFreeMetricsPort } from '../../infra/metrics/ports';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { requireStack, uniqueName } from '../../support/stack';
 import { logLines } from './crawlflow-process';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 

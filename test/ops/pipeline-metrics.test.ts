@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { findFreePort } from '../../domain/metrics/ports';
-import { serveProcessHealth } from '../../domain/metrics/process-health';
-import type { MetricsServer } from '../../domain/metrics/server';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
-import { requireStack, uniqueName } from '../support/stack';
+import { findFreePort } from '../../infra/metrics/ports';
+import { serveProcessHealth } from '../../infra/metrics/process-health';
+import type { MetricsServer } from '../../infra/metrics/server';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
+import { requireStack, uniqueName } from '../../support/stack';
 import { sampleValue, scrape } from './prometheus-text';
 
 /** The crawlflow counters this test watches, by series. */

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { loadConfig } from '../../domain/config/config';
-import { DEFAULT_METRICS_PORTS, resolveMetricsPort, temporalSdkMetricsAddress } from '../../domain/metrics/ports';
+import { loadConfig } from '../../infra/config/config';
+import { DEFAULT_METRICS_PORTS, resolveMetricsPort, temporalSdkMetricsAddress } from '../../infra/metrics/ports';
 
 const root = resolve(__dirname, '../..');
 const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {

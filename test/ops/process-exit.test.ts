@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { before, describe, it } from 'node:test';
-import { findFreeMetricsPort, findFreePort } from '../../domain/metrics/ports';
+import { findFreeMetricsPort, findFreePort } from '../../infra/metrics/ports';
 import { portOpen } from '../../stack/processes';
-import { requireStack, testEnv } from '../support/stack';
+import { requireStack, testEnv } from '../../support/stack';
 import { describeExit, runUntilExit } from './crawlflow-process';
 import { startTcpProxy } from './tcp-proxy';
 

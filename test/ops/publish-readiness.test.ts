@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../domain/config/config';
-import { findFreeMetricsPort } from '../../domain/metrics/ports';
-import type { ReadinessResult } from '../../domain/metrics/readiness';
-import { installTemporalRuntime } from '../../domain/temporal/runtime';
+import { loadConfig } from '../../infra/config/config';
+import { findFreeMetricsPort } from '../../infra/metrics/ports';
+import type { ReadinessResult } from '../../infra/metrics/readiness';
+import { installTemporalRuntime } from '../../infra/temporal/runtime';
 import { runWorkers } from '../../workers/run-workers';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { capturingLogger } from '../support/capturing-logger';
-import { requireStack, uniqueName } from '../support/stack';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { capturingLogger } from '../../support/capturing-logger';
+import { requireStack, uniqueName } from '../../support/stack';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 async function readiness(url: string): Promise<{ status: number; checks: ReadinessResult[] }> {

@@ -6,16 +6,16 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
-import { AlertKind, createAlertRepository } from '../../domain/alerts/alert-repository';
+import { AlertKind, createAlertRepository } from '../../store/alert-repository';
 import { createAlerting } from '../../domain/alerts/alerting';
-import { createLogger } from '../../domain/logging/logger';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
+import { createLogger } from '../../infra/logging/logger';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
 import { stackPaths, type StackPaths } from '../../stack/paths';
 import { isAlive, runningPid, startDetached } from '../../stack/processes';
 import { createSupervisionState } from '../../stack/supervision-state';
 import { giveUpAlert, superviseServices, type ServiceSupervisor, type SupervisedService } from '../../stack/supervision';
-import { eventually } from '../support/eventually';
-import { requireStack, testConfig, testEnv } from '../support/stack';
+import { eventually } from '../../support/eventually';
+import { requireStack, testConfig, testEnv } from '../../support/stack';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { findFreeMetricsPort } from '../../domain/metrics/ports';
-import { requireStack, testEnv } from '../support/stack';
+import { findFreeMetricsPort } from '../../infra/metrics/ports';
+import { requireStack, testEnv } from '../../support/stack';
 import { describeExit, logLines, runUntilExit } from './crawlflow-process';
 
 describe('a worker process starts quietly', () => {

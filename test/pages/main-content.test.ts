@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { htmlToPlainText } from '../../domain/pages/html-text';
 import { ExtractMethod, extractMainContent, FallbackReason } from '../../domain/pages/main-content';
-import { tokenOverlap, type Overlap } from '../support/token-overlap';
+import { tokenOverlap, type Overlap } from '../../support/token-overlap';
 
 /**
  * The fixture set (test/fixtures/pages/README.md): `article-*` and `thread-*` pages with the

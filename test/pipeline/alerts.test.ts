@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createAlertRepository } from '../../domain/alerts/alert-repository';
+import { createAlertRepository } from '../../store/alert-repository';
 import { alertDigestScheduleId } from '../../domain/alerts/digest-trigger';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { freePort, startMailCatcher } from '../support/mail-catcher';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
-import { requireStack, uniqueName } from '../support/stack';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { freePort, startMailCatcher } from '../../support/mail-catcher';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
+import { requireStack, uniqueName } from '../../support/stack';
 
 /** True once a running digest of this pipeline has an attempt that failed (its mail was refused). */
 async function digestAttemptFailed(pipeline: PipelineHarness): Promise<boolean> {

@@ -4,13 +4,13 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import { batchWorkflowId } from '../../common/messages';
 import { BatchOutcome, FailureStep, Outcome, type BatchWorkflowResult } from '../../common/pipeline';
-import { ALERT_COLLECTION } from '../../domain/alerts/alert-repository';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
+import { ALERT_COLLECTION } from '../../store/alert-repository';
+import { createFailedMessageRepository } from '../../store/failed-messages';
 import { replayFailedMessages } from '../../starters/replay';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type OutputRecord, type PipelineHarness } from '../support/pipeline-harness';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
-import { requireStack, uniqueName } from '../support/stack';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type OutputRecord, type PipelineHarness } from '../../support/pipeline-harness';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
+import { requireStack, uniqueName } from '../../support/stack';
 
 // Batch mode end to end on the real stack: one window of one partition becomes one batch
 // workflow; every message keeps its own identity (search attribute, output, failure, replay).

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
 import { capKeywordValue, SEARCH_ATTRIBUTE_VALUE_MAX_BYTES } from '../../common/search-attributes';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { requireStack, uniqueName } from '../support/stack';
+import { createFailedMessageRepository } from '../../store/failed-messages';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { requireStack, uniqueName } from '../../support/stack';
 
 describe('search-attribute values are cut to what Temporal stores', () => {
   const encoded = (value: string) => Buffer.byteLength(JSON.stringify(value), 'utf8');

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { mongoDatabaseName } from '../../domain/config/config';
-import { createLogger } from '../../domain/logging/logger';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { createBridgeOnClients, type Bridge } from '../../starters/bridge';
+import { mongoDatabaseName } from '../../infra/config/config';
+import { createLogger } from '../../infra/logging/logger';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { createBridgeOnClients, type Bridge } from '../../processes/bridge';
 import { startTcpProxy, type TcpProxy } from '../ops/tcp-proxy';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { requireStack, uniqueName } from '../support/stack';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { requireStack, uniqueName } from '../../support/stack';
 
 /** A logger whose JSON lines land in `lines` (level info and up). */
 function capturingLogger() {

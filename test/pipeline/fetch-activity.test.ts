@@ -5,10 +5,10 @@ import { ObjectId } from 'mongodb';
 import { createFetchActivities } from '../../activities/fetch';
 import { createTaskProgressWriter } from '../../activities/task-progress';
 import type { FetchResult, TaskProgress } from '../../common/pipeline';
-import { createLogger } from '../../domain/logging/logger';
+import { createLogger } from '../../infra/logging/logger';
 import { FetchError, FetchErrorType } from '../../domain/pages/fetch-errors';
 import type { PageFetcher, RawPage } from '../../domain/pages/page-fetcher';
-import { CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
+import { CrawlerTaskStatus } from '../../store/crawler-tasks';
 
 const logger = createLogger({ level: 'silent', format: 'json' }, { component: 'test' });
 const payloads = { put: async (text: string) => ({ inline: text }) };

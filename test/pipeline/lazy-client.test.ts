@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lazyClient } from '../../domain/clients/lazy-client';
+import { lazyClient } from '../../infra/clients/lazy-client';
 
 describe('lazyClient: a failed connect is never kept', () => {
   it('connects again on the next use after a failure, and shares a connect in flight', async () => {

@@ -7,14 +7,14 @@ import type { TaskProgress } from '../../activities/task-progress';
 import { ErrorType } from '../../common/error-types';
 import type { MessageEnvelope } from '../../common/messages';
 import { FailureStep, Outcome, type FailureRecord, type FetchRequest, type MessageWorkflowInput, type PublishRequest, type TagRequest, type TagResult } from '../../common/pipeline';
-import { loadConfig, type Config } from '../../domain/config/config';
-import { MissingPayloadError } from '../../domain/payloads/payload-store';
-import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../domain/temporal/connection';
-import { installTemporalRuntime } from '../../domain/temporal/runtime';
+import { loadConfig, type Config } from '../../infra/config/config';
+import { MissingPayloadError } from '../../store/payload-store';
+import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../infra/temporal/connection';
+import { installTemporalRuntime } from '../../infra/temporal/runtime';
 import { pipelineSettings } from '../../starters/message-starter';
 import { createWorkflowsWorker } from '../../workers/workflows-worker';
 import type { RunnableWorker } from '../../workers/worker-context';
-import { requireStack, testEnv, testLogger, uniqueName } from '../support/stack';
+import { requireStack, testEnv, testLogger, uniqueName } from '../../support/stack';
 
 /**
  * The message workflow's own failure handling, on the real dev server with the real workflow

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLinkMessage, messageWorkflowId, summarize, urlHost, workflowIdProblem } from '../../common/messages';
 import type { TagResult } from '../../common/pipeline';
-import { checkRecord } from '../../domain/kafka/record-check';
+import { checkRecord } from '../../infra/kafka/record-check';
 import { buildOutputMessage, OutputTooLargeError } from '../../domain/pipeline/output-message';
 
 const tagging: TagResult = {

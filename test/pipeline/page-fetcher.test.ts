@@ -4,7 +4,7 @@ import { decodeHtml } from '../../domain/pages/decode-html';
 import { FetchError, FetchErrorType } from '../../domain/pages/fetch-errors';
 import { htmlToPlainText } from '../../domain/pages/html-text';
 import { createPageFetcher, type PageFetcherOptions } from '../../domain/pages/page-fetcher';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
 
 const base: PageFetcherOptions = {
   timeoutSeconds: 2,

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import type { Config } from '../../domain/config/config';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { createPayloadStore, MissingPayloadError, PAYLOAD_COLLECTION, type PayloadStore } from '../../domain/payloads/payload-store';
-import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../domain/temporal/connection';
-import { installTemporalRuntime } from '../../domain/temporal/runtime';
+import type { Config } from '../../infra/config/config';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { createPayloadStore, MissingPayloadError, PAYLOAD_COLLECTION, type PayloadStore } from '../../store/payload-store';
+import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../infra/temporal/connection';
+import { installTemporalRuntime } from '../../infra/temporal/runtime';
 import { ensurePayloadPruneSchedule, payloadPruneScheduleId } from '../../starters/payload-prune-schedule';
 import { createIoWorker } from '../../workers/io-worker';
 import { createWorkflowsWorker } from '../../workers/workflows-worker';
 import type { RunnableWorker } from '../../workers/worker-context';
 import type { PayloadPruneInput } from '../../workflows/payload-prune';
-import { capturingLogger } from '../support/capturing-logger';
-import { requireStack, testConfig, testLogger, uniqueName } from '../support/stack';
+import { capturingLogger } from '../../support/capturing-logger';
+import { requireStack, testConfig, testLogger, uniqueName } from '../../support/stack';
 
 const DAY_MS = 24 * 3600 * 1000;
 

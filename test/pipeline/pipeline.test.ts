@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
 import { Outcome } from '../../common/pipeline';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
-import { CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
-import { createStore } from '../../domain/store/store';
-import { UriLogStatus } from '../../domain/store/uri-logs';
+import { createFailedMessageRepository } from '../../store/failed-messages';
+import { CrawlerTaskStatus } from '../../store/crawler-tasks';
+import { createStore } from '../../store/store';
+import { UriLogStatus } from '../../store/uri-logs';
 import { uriHash } from '../../domain/uris/hash';
 import { replayFailedMessages } from '../../starters/replay';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
-import { requireStack, uniqueName } from '../support/stack';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
+import { requireStack, uniqueName } from '../../support/stack';
 
 // Kafka → bridge → message workflow (fetch via the spider API → tag → publish) → Kafka,
 // on the real stack, with a real local HTTP server as the spider.

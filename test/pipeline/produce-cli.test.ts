@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { createKafka } from '../../domain/kafka/kafka';
-import { requireStack, testConfig, uniqueName } from '../support/stack';
+import { createKafka } from '../../infra/kafka/kafka';
+import { requireStack, testConfig, uniqueName } from '../../support/stack';
 
 const bin = resolve(__dirname, '..', '..', 'bin', 'crawlflow.js');
 

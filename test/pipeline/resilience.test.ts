@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
-import { requireStack, uniqueName } from '../support/stack';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
+import { requireStack, uniqueName } from '../../support/stack';
 
 const bin = resolve(__dirname, '..', '..', 'bin', 'crawlflow.js');
 

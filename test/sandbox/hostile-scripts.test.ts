@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { createLogger } from '../../domain/logging/logger';
-import { sandboxLimits, type SandboxLimits } from '../../domain/sandbox/limits';
-import type { SplitLine } from '../../domain/text/lines';
-import { runSandboxedScript, type SandboxMode, type ScriptResult } from '../../domain/sandbox/run-script';
-import { ScriptLanguage } from '../../domain/sandbox/script-language';
+import { createLogger } from '../../infra/logging/logger';
+import { sandboxLimits, type SandboxLimits } from '../../infra/sandbox/limits';
+import type { SplitLine } from '../../infra/text/lines';
+import { runSandboxedScript, type SandboxMode, type ScriptResult } from '../../infra/sandbox/run-script';
+import { ScriptLanguage } from '../../infra/sandbox/script-language';
 
 // Real scripts in the real sandbox (bwrap, rlimits, an unprivileged user): these tests run as
 // root on our machines and CI, as the worker does.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CappedOutput } from '../../domain/sandbox/capped-output';
-import { sandboxLimits } from '../../domain/sandbox/limits';
-import { chooseSandbox } from '../../domain/sandbox/run-script';
-import { detectScriptLanguage, UnsupportedScriptError } from '../../domain/sandbox/script-language';
+import { CappedOutput } from '../../infra/sandbox/capped-output';
+import { sandboxLimits } from '../../infra/sandbox/limits';
+import { chooseSandbox } from '../../infra/sandbox/run-script';
+import { detectScriptLanguage, UnsupportedScriptError } from '../../infra/sandbox/script-language';
 
 describe('capped stderr', () => {
   it('keeps the beginning and the end and says how much was left out', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ObjectId, type Collection, type Document } from 'mongodb';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
 import { ferretdbBuildVersion, runningFerretdbVersion } from '../../stack/services';
-import { requireStack, testConfig } from '../support/stack';
+import { requireStack, testConfig } from '../../support/stack';
 
 const config = testConfig();
 

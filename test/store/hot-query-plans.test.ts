@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MongoClient, ObjectId, type CommandStartedEvent, type Db, type Document } from 'mongodb';
-import { mongoDatabaseName } from '../../domain/config/config';
-import { createTaskFeedRepository } from '../../domain/generators/task-feed';
-import { ensureIndexes } from '../../domain/mongo/indexes';
-import { createPayloadStore } from '../../domain/payloads/payload-store';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
-import { CrawlerTaskStatus, TaskSource } from '../../domain/store/crawler-tasks';
-import { LogSource } from '../../domain/store/ingest-logs';
-import { RunLogStatus } from '../../domain/store/seed-fields';
-import { createStore, type Store } from '../../domain/store/store';
-import { LOWEST_OBJECT_ID } from '../../domain/store/task-queue';
+import { mongoDatabaseName } from '../../infra/config/config';
+import { createTaskFeedRepository } from '../../store/task-feed';
+import { ensureIndexes } from '../../store/indexes';
+import { createPayloadStore } from '../../store/payload-store';
+import { createFailedMessageRepository } from '../../store/failed-messages';
+import { CrawlerTaskStatus, TaskSource } from '../../store/crawler-tasks';
+import { LogSource } from '../../store/ingest-logs';
+import { RunLogStatus } from '../../store/seed-fields';
+import { createStore, type Store } from '../../store/store';
+import { LOWEST_OBJECT_ID } from '../../store/task-queue';
 import { uriHash } from '../../domain/uris/hash';
 import { ferretdbBuildVersion, runningFerretdbVersion } from '../../stack/services';
-import { requireStack, testConfig } from '../support/stack';
+import { requireStack, testConfig } from '../../support/stack';
 
 const config = testConfig();
 

@@ -3,15 +3,15 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { ensureIndexes } from '../../domain/mongo/indexes';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { ensureIndexes } from '../../store/indexes';
 import type { ObjectId } from 'mongodb';
-import { TaskSource, type TaskInsertOutcome } from '../../domain/store/crawler-tasks';
-import { GeneratorLanguage, GeneratorPriority, GeneratorStatus } from '../../domain/store/generators';
-import { RunLogStatus } from '../../domain/store/seed-fields';
-import { createStore } from '../../domain/store/store';
+import { TaskSource, type TaskInsertOutcome } from '../../store/crawler-tasks';
+import { GeneratorLanguage, GeneratorPriority, GeneratorStatus } from '../../store/generators';
+import { RunLogStatus } from '../../store/seed-fields';
+import { createStore } from '../../store/store';
 import { uriHash } from '../../domain/uris/hash';
-import { requireStack, testConfig } from '../support/stack';
+import { requireStack, testConfig } from '../../support/stack';
 
 const run = promisify(execFile);
 

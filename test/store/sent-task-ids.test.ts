@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { ensureIndexes } from '../../domain/mongo/indexes';
-import { Collection } from '../../domain/store/collections';
-import { crawlerTaskId, TaskSource, type NewCrawlerTask, type TaskInsertOutcome } from '../../domain/store/crawler-tasks';
-import { createSentTaskIds, type SentTaskIds } from '../../domain/store/sent-task-ids';
-import { createStore, type Store } from '../../domain/store/store';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { ensureIndexes } from '../../store/indexes';
+import { Collection } from '../../store/collections';
+import { crawlerTaskId, TaskSource, type NewCrawlerTask, type TaskInsertOutcome } from '../../store/crawler-tasks';
+import { createSentTaskIds, type SentTaskIds } from '../../store/sent-task-ids';
+import { createStore, type Store } from '../../store/store';
 import { uriHash } from '../../domain/uris/hash';
-import { requireStack, testConfig } from '../support/stack';
+import { requireStack, testConfig } from '../../support/stack';
 
 function task(uri: string, line: number): NewCrawlerTask {
   return { uri, uriHash: uriHash(uri), original: uri, line };

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { ensureIndexes } from '../../domain/mongo/indexes';
-import { Collection } from '../../domain/store/collections';
-import { CrawlerTaskStatus, TaskSource, type NewCrawlerTask } from '../../domain/store/crawler-tasks';
-import { LogSource } from '../../domain/store/ingest-logs';
-import { createStore, type Store } from '../../domain/store/store';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { ensureIndexes } from '../../store/indexes';
+import { Collection } from '../../store/collections';
+import { CrawlerTaskStatus, TaskSource, type NewCrawlerTask } from '../../store/crawler-tasks';
+import { LogSource } from '../../store/ingest-logs';
+import { createStore, type Store } from '../../store/store';
+import { createFailedMessageRepository } from '../../store/failed-messages';
 import { uriHash } from '../../domain/uris/hash';
-import { requireStack, testConfig } from '../support/stack';
+import { requireStack, testConfig } from '../../support/stack';
 
 const config = testConfig();
 let mongo: MongoHandle;

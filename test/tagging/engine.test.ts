@@ -7,7 +7,7 @@ import { createTaggingEngine, RulesFileError, UntaggableMessageError } from '../
 import { InProcessTagger } from '../../domain/tagging/engine/in-process';
 import { defaultRulesFile } from '../../domain/tagging/engine/load-snapshot';
 import { loadRulesFile } from '../../domain/tagging/rules/load-rules';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../support/eventually';
 import { rulesYaml, tagNames } from './support';
 
 /** Replaces a file the way deploy tools do: write beside it, then rename over it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { temporalLogLevel } from '../../domain/temporal/runtime';
+import { temporalLogLevel } from '../../infra/temporal/runtime';
 
 describe("the Temporal SDK's log lines in crawlflow's log", () => {
   it('per-retry gRPC lines and a completion lost to an unreachable server are debug; other warnings keep their level', () => {

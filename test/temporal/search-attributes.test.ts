@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_TYPES, SearchAttributeKeys } from '../../common/search-attributes';
-import { ensureSearchAttributes } from '../../domain/temporal/search-attributes';
-import { eventually } from '../support/eventually';
-import { startThrowawayDevServer, type ThrowawayDevServer } from '../support/throwaway-dev-server';
-import { uniqueName } from '../support/stack';
+import { ensureSearchAttributes } from '../../infra/temporal/search-attributes';
+import { eventually } from '../../support/eventually';
+import { startThrowawayDevServer, type ThrowawayDevServer } from '../../support/throwaway-dev-server';
+import { uniqueName } from '../../support/stack';
 
 // The stack's dev server runs without system.forceSearchAttributesCacheRefreshOnRead (it cost
 // throughput: docs/pipeline.md), so a search attribute created on a running server must be

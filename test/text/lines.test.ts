@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { ByteDecoding, LineBreaks, LineSplitter, readLines, type LineSplitterOptions, type SplitLine } from '../../domain/text/lines';
+import { ByteDecoding, LineBreaks, LineSplitter, readLines, type LineSplitterOptions, type SplitLine } from '../../infra/text/lines';
 
 function splitAll(chunks: Array<string | Buffer>, options: LineSplitterOptions = { maxLineLength: 10 }): SplitLine[] {
   const splitter = new LineSplitter(options);

@@ -6,17 +6,17 @@ import { recheckLine, type RulesChange } from '../../domain/ingest/receipt-reche
 import { describeLine } from '../../domain/ingest/receipt-text';
 import type { ReceiptLine } from '../../domain/ingest/receipt';
 import { createIngestService, type IngestService } from '../../domain/ingest/service';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { ensureIndexes } from '../../domain/mongo/indexes';
-import { Collection } from '../../domain/store/collections';
-import { crawlerTaskId, TaskSource } from '../../domain/store/crawler-tasks';
-import { LogSource } from '../../domain/store/ingest-logs';
-import type { Job } from '../../domain/store/jobs';
-import { createStore, type Store } from '../../domain/store/store';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { ensureIndexes } from '../../store/indexes';
+import { Collection } from '../../store/collections';
+import { crawlerTaskId, TaskSource } from '../../store/crawler-tasks';
+import { LogSource } from '../../store/ingest-logs';
+import type { Job } from '../../store/jobs';
+import { createStore, type Store } from '../../store/store';
 import { uriHash } from '../../domain/uris/hash';
 import { URI_RULES_VERSION } from '../../domain/uris/normalize';
-import { buildWebServer } from '../../web/server';
-import { requireStack, testConfig, testLogger } from '../support/stack';
+import { buildWebServer } from '../../processes/web/server';
+import { requireStack, testConfig, testLogger } from '../../support/stack';
 
 const config = testConfig();
 const logger = testLogger(config);

@@ -3,15 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ObjectId } from 'mongodb';
 import { createIngestService } from '../../domain/ingest/service';
-import { createFailedMessageRepository, type FailedMessageDocument } from '../../domain/pipeline/failed-messages';
-import { CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
-import { createStore, type Store } from '../../domain/store/store';
+import { createFailedMessageRepository, type FailedMessageDocument } from '../../store/failed-messages';
+import { CrawlerTaskStatus } from '../../store/crawler-tasks';
+import { createStore, type Store } from '../../store/store';
 import { replayRecords } from '../../starters/replay';
-import { buildWebServer } from '../../web/server';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
-import { requireStack, uniqueName } from '../support/stack';
+import { buildWebServer } from '../../processes/web/server';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
+import { requireStack, uniqueName } from '../../support/stack';
 
 /**
  * The failures API on the real pipeline: real failed fetches, real dead letters, real replays

@@ -5,13 +5,13 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
 import { createIngestService } from '../../domain/ingest/service';
-import { createFailedMessageRepository } from '../../domain/pipeline/failed-messages';
-import { CrawlerTaskStatus } from '../../domain/store/crawler-tasks';
-import { createStore, type Store } from '../../domain/store/store';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
-import { requireStack, uniqueName } from '../support/stack';
+import { createFailedMessageRepository } from '../../store/failed-messages';
+import { CrawlerTaskStatus } from '../../store/crawler-tasks';
+import { createStore, type Store } from '../../store/store';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
+import { requireStack, uniqueName } from '../../support/stack';
 
 const bin = resolve(__dirname, '..', '..', 'bin', 'crawlflow.js');
 

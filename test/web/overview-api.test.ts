@@ -3,13 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Admin } from 'kafkajs';
 import { createIngestService } from '../../domain/ingest/service';
-import { createOverview, type Overview, type OverviewSource } from '../../domain/metrics/overview';
-import { createStore } from '../../domain/store/store';
-import { buildWebServer } from '../../web/server';
-import { eventually } from '../support/eventually';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness';
-import { startSpiderServer, type SpiderServer } from '../support/spider-server';
-import { requireStack, uniqueName } from '../support/stack';
+import { createOverview, type Overview, type OverviewSource } from '../../domain/monitoring/overview';
+import { createStore } from '../../store/store';
+import { buildWebServer } from '../../processes/web/server';
+import { eventually } from '../../support/eventually';
+import { startPipelineHarness, type PipelineHarness } from '../../support/pipeline-harness';
+import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
+import { requireStack, uniqueName } from '../../support/stack';
 
 /** The monitoring panel's data on the real pipeline: messages through, a failure, a dead letter. */
 describe('GET /api/overview (real pipeline)', () => {

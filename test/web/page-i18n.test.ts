@@ -6,14 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createIngestService } from '../../domain/ingest/service';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { ensureIndexes } from '../../domain/mongo/indexes';
-import { GeneratorLogStatus } from '../../domain/store/generator-logs';
-import { createStore, type Store } from '../../domain/store/store';
-import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { ensureIndexes } from '../../store/indexes';
+import { GeneratorLogStatus } from '../../store/generator-logs';
+import { createStore, type Store } from '../../store/store';
+import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal/connection';
 import { createGeneratorConsole } from '../../starters/generator-console';
-import { buildWebServer } from '../../web/server';
-import { requireStack, testConfig, testLogger } from '../support/stack';
+import { buildWebServer } from '../../processes/web/server';
+import { requireStack, testConfig, testLogger } from '../../support/stack';
 
 // Debian's chromium, driven by playwright-core: no browser download. fonts-noto-cjk renders the Chinese.
 const CHROMIUM = '/usr/bin/chromium';

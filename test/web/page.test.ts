@@ -6,15 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createIngestService } from '../../domain/ingest/service';
-import { connectMongo, type MongoHandle } from '../../domain/mongo/client';
-import { ensureIndexes } from '../../domain/mongo/indexes';
-import { Collection } from '../../domain/store/collections';
-import { createStore } from '../../domain/store/store';
-import { closeTemporalClient, connectTemporalClient } from '../../domain/temporal/connection';
+import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
+import { ensureIndexes } from '../../store/indexes';
+import { Collection } from '../../store/collections';
+import { createStore } from '../../store/store';
+import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal/connection';
 import { createGeneratorConsole } from '../../starters/generator-console';
-import { buildWebServer } from '../../web/server';
+import { buildWebServer } from '../../processes/web/server';
 import { FIXTURES } from '../ingest/support';
-import { requireStack, testConfig, testLogger } from '../support/stack';
+import { requireStack, testConfig, testLogger } from '../../support/stack';
 
 // Debian's chromium, driven by playwright-core: no browser download.
 const CHROMIUM = '/usr/bin/chromium';

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SearchAttributeKeys } from '../../common/search-attributes';
-import { createLogger } from '../../domain/logging/logger';
-import { installTemporalRuntime } from '../../domain/temporal/runtime';
+import { createLogger } from '../../infra/logging/logger';
+import { installTemporalRuntime } from '../../infra/temporal/runtime';
 import { stack } from '../../stack/stack';
 import { uniqueName } from '../../support/isolated-env';
 

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { createLogger } from '../../domain/logging/logger';
-import { installTemporalRuntime } from '../../domain/temporal/runtime';
+import { createLogger } from '../../infra/logging/logger';
+import { installTemporalRuntime } from '../../infra/temporal/runtime';
 import { workflowBundle } from './harness';
 import { historyFromProtoJson } from './history-json';
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import pino from 'pino';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../../infra/logging/logger';
 import type { TagOutcome, TaggableMessage, TaggingEngine } from '../api';
 import { prepareMessage } from '../text/prepare-message';
 import { modelBytes } from '../classifier/compiled-model';

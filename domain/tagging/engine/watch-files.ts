@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../../infra/logging/logger';
 
 /**
  * Calls `onChange` when any of `files` is written, replaced, created or removed. Watches the

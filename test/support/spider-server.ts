@@ -1,2 +1,0 @@
-// The spider stand-in serves benchmarks and ops recordings too, so it lives in support/.
-export * from '../../support/spider-server';
