@@ -18,6 +18,7 @@
  * else using them sees the outage. `--faults processes` leaves the services alone. Every
  * service is brought back up at the end, even when the run fails.
  */
+import { Collection } from '../store/collections';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,7 +32,6 @@ import { loadConfig, type Config } from '../infra/config/config';
 import { CLUSTER_PORTS } from '../infra/config/stack-profile';
 import { createKafka } from '../infra/kafka/kafka';
 import { connectMongo } from '../infra/mongo/client';
-import { FAILED_MESSAGE_COLLECTION } from '../store/failed-messages';
 import { closeTemporalClient, connectTemporalClient } from '../infra/temporal/connection';
 import { isolatedEnv, uniqueName } from '../support/isolated-env';
 import { startSpiderServer } from '../support/spider-server';
@@ -433,7 +433,7 @@ function throughputLine(ledger: Ledger): string {
 async function failedMessagesByStep(config: Config): Promise<string> {
   const mongo = await connectMongo(config.mongo);
   try {
-    const rows = await mongo.db.collection(FAILED_MESSAGE_COLLECTION).aggregate<{ _id: string; count: number }>([{ $group: { _id: '$step', count: { $sum: 1 } } }]).toArray();
+    const rows = await mongo.db.collection(Collection.FailedMessage).aggregate<{ _id: string; count: number }>([{ $group: { _id: '$step', count: { $sum: 1 } } }]).toArray();
     return rows.length === 0 ? '0' : rows.map((row) => `${row._id} ${row.count}`).join(', ');
   } finally {
     await mongo.client.close();

@@ -25,12 +25,11 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Binary, MongoClient, ObjectId, type Db } from 'mongodb';
-import { TASK_FEED_COLLECTION } from '../store/task-feed';
 import { createTaskFeedRepository } from '../store/task-feed';
 import { createLogger } from '../infra/logging/logger';
 import { ensureIndexes } from '../store/indexes';
-import { createPayloadStore, PAYLOAD_COLLECTION } from '../store/payload-store';
-import { createFailedMessageRepository, FAILED_MESSAGE_COLLECTION } from '../store/failed-messages';
+import { createPayloadStore } from '../store/payload-store';
+import { createFailedMessageRepository } from '../store/failed-messages';
 import { Collection } from '../store/collections';
 import { crawlerTaskId, CrawlerTaskStatus, TaskSource } from '../store/crawler-tasks';
 import { LogSource } from '../store/ingest-logs';
@@ -128,10 +127,10 @@ async function loadTo(server: Server, size: number): Promise<number> {
   const started = Date.now();
   const tasks = server.db.collection(Collection.CrawlerTask);
   const sources = server.db.collection(Collection.CrawlerTaskSource);
-  const markers = server.db.collection(TASK_FEED_COLLECTION);
-  const payloads = server.db.collection<{ _id: string; data: Binary; bytes: number; createdAt: Date }>(PAYLOAD_COLLECTION);
+  const markers = server.db.collection(Collection.CrawlerTaskFeed);
+  const payloads = server.db.collection<{ _id: string; data: Binary; bytes: number; createdAt: Date }>(Collection.Payload);
   const errors = server.db.collection(Collection.ErrorLog);
-  const failures = server.db.collection(FAILED_MESSAGE_COLLECTION);
+  const failures = server.db.collection(Collection.FailedMessage);
   const counts = server.db.collection<{ _id: ObjectId }>(Collection.CrawlerTaskCount);
   while (server.loaded < size) {
     const count = Math.min(LOAD_BATCH, size - server.loaded);
@@ -222,7 +221,7 @@ async function measure(server: Server, size: number, results: Results): Promise<
   record('web view: tasks of a job in one status, newest 50', await time(reps, () => server.store.tasks.list({ job: server.jobId, status: CrawlerTaskStatus.Downloaded, limit: 50 })));
   record('payload read (claim check)', await time(reps, async () => {
     const ref = pick(server.payloadRefs);
-    if (!(await server.db.collection<{ _id: string }>(PAYLOAD_COLLECTION).findOne({ _id: ref }))) throw new Error(`payload ${ref} missing`);
+    if (!(await server.db.collection<{ _id: string }>(Collection.Payload).findOne({ _id: ref }))) throw new Error(`payload ${ref} missing`);
   }));
   // The payload store's own read, on a payload it wrote (its text is over the inline limit).
   const stored = await payloadStore.put('x'.repeat(40_000) + String(size));
@@ -250,7 +249,7 @@ async function measure(server: Server, size: number, results: Results): Promise<
     if (pass.sent !== BACKLOG) throw new Error(`${server.name}: feeder pass sent ${pass.sent} of ${BACKLOG}`);
   }
   record('feeder pass (1,000 new)', median(passes));
-  // GET /api/jobs: every job with its task counts per status (web/routes/jobs.ts).
+  // GET /api/jobs: every job with its task counts per status (processes/web/routes/jobs.ts).
   const jobList = async () => Promise.all((await server.store.jobs.list()).map((job) => server.store.tasks.countByStatus(job.id)));
   await jobList();
   record('web view: job list with counts', await time(reps, jobList));

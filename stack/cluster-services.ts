@@ -23,7 +23,7 @@ import {
 
 /**
  * The cluster profile (`npm run stack -- up --profile cluster`): the production topology on
- * one machine, beside the dev profile on ports of its own (domain/config/stack-profile.ts)
+ * one machine, beside the dev profile on ports of its own (infra/config/stack-profile.ts)
  * and with its own state under `<stack home>/cluster`.
  *
  * - postgresql: Debian's PostgreSQL, one server for Temporal's two databases;

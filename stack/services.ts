@@ -114,7 +114,7 @@ export function temporalDevServerArgs(options: {
     'warn',
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => (value === undefined ? [] : ['--dynamic-config-value', `${key}=${value}`])),
     // Registered when the database file is created; on an existing file `crawlflow setup`
-    // adds the missing ones (domain/temporal/search-attributes.ts).
+    // adds the missing ones (infra/temporal/search-attributes.ts).
     ...(options.searchAttributes === false ? [] : Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`])),
   ];
 }

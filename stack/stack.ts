@@ -11,7 +11,7 @@ import { superviseServices, type GiveUpReport, type ServiceSupervisor, type Serv
 
 /**
  * The local stack of real services on loopback, without Docker: install, start, wait,
- * report, stop. Two profiles (domain/config/stack-profile.ts): dev (Temporal dev server,
+ * report, stop. Two profiles (infra/config/stack-profile.ts): dev (Temporal dev server,
  * Kafka, FerretDB, MailDev) and cluster (Temporal server on PostgreSQL with its Web UI,
  * three Kafka brokers, FerretDB, MailDev), each with its own ports and state.
  */

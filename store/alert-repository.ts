@@ -1,5 +1,6 @@
 import type { Message } from '../infra/i18n/i18n';
 import { ObjectId, type Db, type IndexDescription } from 'mongodb';
+import { Collection } from './collections';
 
 /**
  * Alerts waiting to be mailed. Anything that fails for good (a fetch, a publish, a generator
@@ -9,7 +10,6 @@ import { ObjectId, type Db, type IndexDescription } from 'mongodb';
  * sends a "recovered" mail.
  */
 
-export const ALERT_COLLECTION = 'alert';
 
 export const AlertKind = {
   FetchFailed: 'fetch_failed',
@@ -28,7 +28,7 @@ export interface NewAlert {
   kind: AlertKind;
   /** One line a person reads first (English). */
   summary: string;
-  /** The same as a catalogue message (domain/i18n), so the mail says it in ALERT_MAIL_LOCALE. */
+  /** The same as a catalogue message (infra/i18n), so the mail says it in ALERT_MAIL_LOCALE. */
   summaryMessage?: Message;
   /** Details: the error, the URL, the message id… (kept small: it goes into a mail). */
   detail?: Record<string, unknown>;
@@ -55,18 +55,17 @@ export interface DigestState {
   triggeredAt?: Date;
 }
 
-export const ALERT_STATE_COLLECTION = 'alert_state';
 
 export const ALERT_INDEXES: Record<string, IndexDescription[]> = {
-  [ALERT_COLLECTION]: [
+  [Collection.Alert]: [
     { key: { status: 1, createdAt: 1 }, name: 'status_createdAt' },
     { key: { createdAt: -1 }, name: 'createdAt' },
   ],
 };
 
 export function createAlertRepository(db: Db) {
-  const alerts = db.collection<AlertDocument>(ALERT_COLLECTION);
-  const state = db.collection<DigestState>(ALERT_STATE_COLLECTION);
+  const alerts = db.collection<AlertDocument>(Collection.Alert);
+  const state = db.collection<DigestState>(Collection.AlertState);
   return {
     async record(alert: NewAlert): Promise<ObjectId> {
       const detail = alert.detail ? truncateDetail(alert.detail) : undefined;

@@ -332,7 +332,7 @@ export function createCrawlerTaskRepository(db: Db) {
 
     /**
      * Tasks per status in one job (every status present, zero when none): the counts kept in
-     * `crawler_task_count` (domain/store/task-counts.ts), one `_id` read however many tasks.
+     * `crawler_task_count` (store/task-counts.ts), one `_id` read however many tasks.
      */
     async countByStatus(job: ObjectId): Promise<Record<CrawlerTaskStatus, number>> {
       return (await counts.ofJobs([job])).get(job.toHexString())!;

@@ -2,15 +2,11 @@ import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
 import type { FailureStep, Outcome } from '../common/pipeline';
 import type { MessageEnvelope } from '../common/messages';
 import { newestFirst, objectIdFrom } from './newest-first';
+import { Collection } from './collections';
 
-/**
- * Failed messages, kept so a person can see what failed and replay it. One record per
- * failure: a message that fails, is replayed and fails again has two.
- */
-export const FAILED_MESSAGE_COLLECTION = 'failed_message';
 
 export const FAILED_MESSAGE_INDEXES: Record<string, IndexDescription[]> = {
-  [FAILED_MESSAGE_COLLECTION]: [
+  [Collection.FailedMessage]: [
     { key: { failedAt: -1 }, name: 'failedAt' },
     { key: { status: 1, failedAt: -1 }, name: 'status_failedAt' },
     { key: { step: 1, failedAt: -1 }, name: 'step_failedAt' },
@@ -105,7 +101,7 @@ export function pageFilter(query: FailedMessagePageQuery): Filter<FailedMessageD
 }
 
 export function createFailedMessageRepository(db: Db) {
-  const records = db.collection<FailedMessageDocument>(FAILED_MESSAGE_COLLECTION);
+  const records = db.collection<FailedMessageDocument>(Collection.FailedMessage);
 
   function filterFor(query: FailedMessageQuery): Filter<FailedMessageDocument> {
     const filter: Filter<FailedMessageDocument> = {};

@@ -1,12 +1,6 @@
 import type { Db, ObjectId } from 'mongodb';
+import { Collection } from './collections';
 
-/**
- * `crawler_task_generator_run_state`: the latest run of each generator (same `_id` as the
- * generator), which the generator list and the page show beside it. The seed's generator
- * document has no such fields and its model refuses unknown ones, so they live here; the full
- * history is `crawler_generator_log`.
- */
-export const GENERATOR_RUN_STATE_COLLECTION = 'crawler_task_generator_run_state';
 
 export interface GeneratorRunStateDocument {
   _id: ObjectId;
@@ -46,7 +40,7 @@ export interface FinishedRun {
 }
 
 export function createGeneratorRunStateRepository(db: Db) {
-  const states = db.collection<GeneratorRunStateDocument>(GENERATOR_RUN_STATE_COLLECTION);
+  const states = db.collection<GeneratorRunStateDocument>(Collection.GeneratorRunState);
   return {
     /** Notes a finished run (an upsert; counters only go up). */
     async recordRun(run: FinishedRun): Promise<void> {

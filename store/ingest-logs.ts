@@ -40,7 +40,7 @@ interface LogEntryBase {
   reason_code: string;
   /** The reason in words (English). */
   reason: string;
-  /** The reason as a catalogue message (domain/i18n), so a reader sees it in their language; null on entries from before. */
+  /** The reason as a catalogue message (infra/i18n), so a reader sees it in their language; null on entries from before. */
   reason_message?: Message | null;
   /** The Temporal workflow the entry came from, if any. */
   workflow_id: string | null;

@@ -4,14 +4,14 @@ import { gunzip, gzip } from 'node:zlib';
 import { Binary, type Db, type IndexDescription } from 'mongodb';
 import { ErrorType } from '../common/error-types';
 import type { StoredText } from '../common/messages';
+import { Collection } from './collections';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export const PAYLOAD_COLLECTION = 'payload';
 
 export const PAYLOAD_INDEXES: Record<string, IndexDescription[]> = {
-  [PAYLOAD_COLLECTION]: [
+  [Collection.Payload]: [
     { key: { createdAt: 1 }, name: 'createdAt' },
     { key: { usedAt: 1 }, name: 'usedAt' },
   ],
@@ -42,7 +42,7 @@ export class MissingPayloadError extends Error {
   // Temporal takes the name as the failure type: the message workflow does not retry it.
   override readonly name = ErrorType.MissingPayload;
   constructor(readonly ref: string) {
-    super(`payload ${ref} is not in MongoDB collection "${PAYLOAD_COLLECTION}"`);
+    super(`payload ${ref} is not in MongoDB collection "${Collection.Payload}"`);
   }
 }
 
@@ -57,7 +57,7 @@ export interface PayloadStoreOptions {
 
 /** Claim-check storage for page HTML, page text and large messages. */
 export function createPayloadStore(db: Db, options: PayloadStoreOptions = {}) {
-  const payloads = db.collection<PayloadDocument>(PAYLOAD_COLLECTION);
+  const payloads = db.collection<PayloadDocument>(Collection.Payload);
   const inlineLimit = options.inlineLimitBytes ?? 32 * 1024;
   return {
     /** `inlineLimitBytes` overrides the store's limit for this text (batch mode keeps windows small). */

@@ -5,13 +5,6 @@ import { CrawlerTaskStatus, type CrawlerTaskDocument } from './crawler-tasks';
 import { taskQueue } from './task-queue';
 import { JobStatus, type JobDocument } from './jobs';
 
-/**
- * `crawler_task_feed`: one marker per crawler task sent to the pipeline's input topic (same
- * `_id` as the task). A feeder claims a task by inserting its marker (the unique `_id` lets
- * exactly one feeder win), sends it, then marks it sent. The seed's task model cannot carry
- * such a field, hence this collection.
- */
-export const TASK_FEED_COLLECTION = 'crawler_task_feed';
 
 export interface TaskFeedMarker {
   _id: ObjectId;
@@ -24,7 +17,7 @@ export interface TaskFeedMarker {
 }
 
 export const TASK_FEED_INDEXES: Record<string, IndexDescription[]> = {
-  [TASK_FEED_COLLECTION]: [{ key: { state: 1, claimed_at: 1 }, name: 'state_claimed' }],
+  [Collection.CrawlerTaskFeed]: [{ key: { state: 1, claimed_at: 1 }, name: 'state_claimed' }],
 };
 
 /** A task to send: what the link message needs. */
@@ -47,7 +40,7 @@ export interface FeedPage {
 }
 
 export function createTaskFeedRepository(db: Db) {
-  const markers = db.collection<TaskFeedMarker>(TASK_FEED_COLLECTION);
+  const markers = db.collection<TaskFeedMarker>(Collection.CrawlerTaskFeed);
   const tasks = db.collection<CrawlerTaskDocument>(Collection.CrawlerTask);
   const jobs = db.collection<JobDocument>(Collection.Job);
   const queue = taskQueue(db);

@@ -99,7 +99,7 @@ export async function startPipelineHarness(options: HarnessOptions = {}): Promis
   const producer: Producer = kafka.producer();
   await producer.connect();
   const bridges: Bridge[] = [];
-  // As in `crawlflow bridge` (starters/bridge-temporal.ts): with eager start the bridge's client
+  // As in `crawlflow bridge` (processes/bridge-temporal.ts): with eager start the bridge's client
   // shares the NativeConnection of the workflows worker running in this process.
   const eager = config.temporal.eagerStart && options.workers !== false;
   const bridgeTemporal = eager ? new Client({ connection, namespace: config.temporal.namespace }) : temporal;

@@ -18,7 +18,7 @@ export interface ReceiptLine {
   code?: string;
   /** invalid, duplicate and failed: the reason in words ("duplicate of task …"); the web API says it in the reader's language. */
   reason?: string;
-  /** The reason as a catalogue message (domain/i18n). */
+  /** The reason as a catalogue message (infra/i18n). */
   reasonMessage?: Message;
   /** A stored receipt of an ingest run under older URI rules: what the current rules make of the line, where that differs. */
   rulesChange?: RulesChange;

@@ -3,7 +3,6 @@ import type { Admin } from 'kafkajs';
 import { ObjectId, type Db } from 'mongodb';
 import { createAlertRepository } from '../../store/alert-repository';
 import type { Config } from '../../infra/config/config';
-import { FAILED_MESSAGE_COLLECTION } from '../../store/failed-messages';
 import { Collection } from '../../store/collections';
 import { RunLogStatus } from '../../store/seed-fields';
 import { LOWEST_OBJECT_ID } from '../../store/task-queue';
@@ -104,7 +103,7 @@ export function createOverview(deps: OverviewDeps, options: OverviewOptions = {}
   async function recentFailures(now: number) {
     const since = ObjectId.createFromTime(Math.floor((now - FAILURE_WINDOW_MINUTES * 60_000) / 1000));
     const records = await db
-      .collection<{ _id: ObjectId; step: string }>(FAILED_MESSAGE_COLLECTION)
+      .collection<{ _id: ObjectId; step: string }>(Collection.FailedMessage)
       .find({ _id: { $gte: since } }, { projection: { _id: 1, step: 1 } })
       .sort({ _id: -1 })
       .limit(countCap + 1)

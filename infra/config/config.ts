@@ -82,7 +82,7 @@ export interface Config {
   };
   web: { host: string; port: number; token: string | undefined };
   metrics: { host: string; port: number };
-  /** How long-running processes start, wait for lost dependencies and stop (domain/process/lifecycle.ts). */
+  /** How long-running processes start, wait for lost dependencies and stop (infra/process/lifecycle.ts). */
   process: { startTimeoutMs: number; dependencyLossMs: number; shutdownTimeoutMs: number };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
 }

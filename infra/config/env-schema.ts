@@ -93,7 +93,7 @@ const mongoUri = (fallback: string) =>
     .default(fallback);
 
 export const envSchema = z.object({
-  // Which local stack the address defaults point at (domain/config/stack-profile.ts)
+  // Which local stack the address defaults point at (infra/config/stack-profile.ts)
   CRAWLFLOW_STACK_PROFILE: z
     .enum(['dev', 'cluster'], { error: 'must be dev or cluster' })
     .default('dev')

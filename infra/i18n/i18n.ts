@@ -74,7 +74,7 @@ function compiledMessage(locale: Locale, key: MessageKey): IntlMessageFormat {
 
 /**
  * The message of `key` in `locale`, placeholders filled. Tags in messages (`<b>…</b>`) are left
- * as text here: the page gives them meaning (web/public/i18n.js); server text is plain.
+ * as text here: the page gives them meaning (processes/web/public/i18n.js); server text is plain.
  */
 export function format(locale: Locale, key: MessageKey, params?: MessageParams): string {
   return String(compiledMessage(locale, key).format(params && said(locale, params)));

@@ -1,5 +1,5 @@
 /**
- * The Grafana dashboard for crawlflow's metrics (domain/metrics/metrics.ts) and the Temporal
+ * The Grafana dashboard for crawlflow's metrics (infra/metrics/metrics.ts) and the Temporal
  * SDK's, as code: `npm run ops:dashboard` writes ops/grafana/crawlflow-dashboard.json, and a
  * test checks the file is up to date and names only metrics crawlflow defines.
  *

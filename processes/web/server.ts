@@ -28,16 +28,16 @@ export interface WebServerDeps {
   /** The access token every /api request must carry (`Authorization: Bearer …`). */
   token: string;
   schedules?: Pick<ScheduleSync, 'syncJob'>;
-  /** Failed messages, dead letters and task stories (web/routes/failures.ts); absent: those routes are not served. */
+  /** Failed messages, dead letters and task stories (processes/web/routes/failures.ts); absent: those routes are not served. */
   failures?: Omit<FailureRouteDeps, 'store' | 'links'>;
-  /** The monitoring panel's data (domain/metrics/overview.ts); absent: /api/overview is not served. */
+  /** The monitoring panel's data (domain/monitoring/overview.ts); absent: /api/overview is not served. */
   overview?: OverviewSource;
   /** The generators console (edit, test, pause…); without it those routes are absent. */
   generators?: GeneratorConsole;
 }
 
 /**
- * The HTTP API and the page (web/public, plain HTML + JS, no build step). Uploads are streamed
+ * The HTTP API and the page (processes/web/public, plain HTML + JS, no build step). Uploads are streamed
  * to private temp files with a size limit; every error is JSON naming the problem.
  */
 export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstance> {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { ObjectId } from 'mongodb';
 import { messageWorkflowId, summarize } from '../../common/messages';
-import { createTaskFeedRepository, TASK_FEED_COLLECTION, type TaskFeedRepository } from '../../store/task-feed';
+import { createTaskFeedRepository, type TaskFeedRepository } from '../../store/task-feed';
 import { createKafka, ensureTopics } from '../../infra/kafka/kafka';
 import { createTaggedProducer, type TaggedProducer } from '../../infra/kafka/tagged-producer';
 import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
@@ -171,7 +171,7 @@ describe('crawler tasks → the pipeline input topic (real Kafka and MongoDB-com
   it('a feeder that died after claiming: its stale claims are taken over, fresh claims and started tasks are not', async () => {
     const job = await store.jobs.create({ name: uniqueName('feed-dead') });
     const [stale, fresh, started] = await addTasks(job, 3);
-    const markers = mongo.db.collection(TASK_FEED_COLLECTION);
+    const markers = mongo.db.collection(Collection.CrawlerTaskFeed);
     const claim = (id: ObjectId, at: Date) => ({ _id: id, job: job.id, state: 'claimed', owner: 'dead-feeder', claimed_at: at, sent_at: null });
     await markers.insertMany([claim(stale!, new Date(Date.now() - 120_000)), claim(fresh!, new Date()), claim(started!, new Date(Date.now() - 120_000))]);
     // The pipeline already took this one (the dead feeder had sent it): it is no longer new.

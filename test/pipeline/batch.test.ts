@@ -1,10 +1,10 @@
+import { Collection } from '../../store/collections';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import { batchWorkflowId } from '../../common/messages';
 import { BatchOutcome, FailureStep, Outcome, type BatchWorkflowResult } from '../../common/pipeline';
-import { ALERT_COLLECTION } from '../../store/alert-repository';
 import { createFailedMessageRepository } from '../../store/failed-messages';
 import { replayFailedMessages } from '../../starters/replay';
 import { eventually } from '../../support/eventually';
@@ -113,7 +113,7 @@ describe('batch mode end to end', () => {
     const toggle = records_.find((record) => record.workflowId === `msg-${id('toggle')}`);
     assert.ok(toggle, 'the page that could not be fetched has its own failure record');
     assert.equal(toggle.step, FailureStep.Fetch);
-    const alerts = await batch.mongo.db.collection(ALERT_COLLECTION).find({}).toArray();
+    const alerts = await batch.mongo.db.collection(Collection.Alert).find({}).toArray();
     for (const failure of [huge, toggle]) {
       const alert = alerts.find((candidate) => (candidate.detail as { failedMessageId?: string })?.failedMessageId === failure._id.toHexString());
       assert.ok(alert, `an alert for ${failure.workflowId}`);

@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../../infra/config/config';
 import { connectMongo, type MongoHandle } from '../../infra/mongo/client';
-import { createPayloadStore, MissingPayloadError, PAYLOAD_COLLECTION, type PayloadStore } from '../../store/payload-store';
+import { createPayloadStore, MissingPayloadError, type PayloadStore } from '../../store/payload-store';
+import { Collection } from '../../store/collections';
 import { closeTemporalClient, connectTemporalClient, connectWorkerConnection } from '../../infra/temporal/connection';
 import { installTemporalRuntime } from '../../infra/temporal/runtime';
 import { ensurePayloadPruneSchedule, payloadPruneScheduleId } from '../../starters/payload-prune-schedule';
@@ -56,7 +57,7 @@ describe('payload retention', () => {
   });
 
   it('deletes payloads neither stored nor read within PAYLOAD_RETENTION_DAYS, in bounded batches, and keeps the rest', async () => {
-    const payloads = mongo.db.collection<{ _id: string; usedAt?: Date; createdAt: Date }>(PAYLOAD_COLLECTION);
+    const payloads = mongo.db.collection<{ _id: string; usedAt?: Date; createdAt: Date }>(Collection.Payload);
     const put = async (name: string) => {
       const stored = await store.put(`${name} ${'x'.repeat(40_000)}`); // over the inline limit: a claim check
       assert.ok('ref' in stored);

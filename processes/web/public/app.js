@@ -1,6 +1,6 @@
 // crawlflow's page: plain JavaScript, no build step. Everything from the server is put into the
 // page as text (textContent), never as HTML. Every string the page shows comes from the message
-// catalogues through i18n (web/public/i18n.js): t(key, values), rich(key, values, tags).
+// catalogues through i18n (processes/web/public/i18n.js): t(key, values), rich(key, values, tags).
 'use strict';
 
 const { t, rich } = i18n;
