@@ -5,7 +5,8 @@
  *   npm run bench:chaos -- [--messages 10000] [--rate 8] [--faults all|processes|services|none|<name,…>]
  *                          [--service-fault stop|kill] [--down-seconds 5] [--settle-seconds 10]
  *   CRAWLFLOW_STACK_PROFILE=cluster npm run bench:chaos -- …   (the cluster profile: kill -9 of
- *                          kafka-1 and of the Temporal server, PostgreSQL and MongoDB restarted)
+ *                          the broker coordinating the bridge's group and of the Temporal server,
+ *                          PostgreSQL and MongoDB restarted; kafka-1…3 name one broker)
  *
  * Needs the local stack. It runs `crawlflow worker --queue workflows|io|cpu` and `crawlflow
  * bridge` as children (restarted like `crawlflow up` restarts them), a local spider for the
@@ -35,10 +36,10 @@ import { connectMongo } from '../infra/mongo/client';
 import { closeTemporalClient, connectTemporalClient } from '../infra/temporal/connection';
 import { isolatedEnv, uniqueName } from '../support/isolated-env';
 import { startSpiderServer } from '../support/spider-server';
-import { outputPause, useAppendTime, watchLeaders } from './chaos/broker-fault';
+import { groupCoordinatorNode, outputPause, useAppendTime, watchLeaders } from './chaos/broker-fault';
 import { createLedger, faultReports, healthySince, quantile, slowThresholdMs, type Fault, type Ledger } from './chaos/ledger';
 import { createProcessGroup, type ProcessGroup, type ProcessSpec } from './chaos/processes';
-import { defaultFaultMode, ensureStackUp, FAULTY_SERVICES, PROFILE, restartService, type ServiceFaultMode } from './chaos/services';
+import { COORDINATOR_BROKER, defaultFaultMode, ensureStackUp, FAULTY_SERVICES, NAMED_SERVICES, PROFILE, restartService, type ServiceFaultMode } from './chaos/services';
 
 const PROCESSES: ProcessSpec[] = [
   { name: 'bridge', args: ['bridge'] },
@@ -70,12 +71,13 @@ function positive(name: string, value: string | undefined, allowZero = false): n
 function faultList(spec: string): string[] {
   const all = [...PROCESS_NAMES, ...FAULTY_SERVICES];
   if (spec === 'all') return all;
+  const accepted = [...all, ...NAMED_SERVICES];
   if (spec === 'processes') return PROCESS_NAMES;
   if (spec === 'services') return [...FAULTY_SERVICES];
   if (spec === 'none') return [];
   const names = spec.split(',').map((name) => name.trim());
-  const unknown = names.filter((name) => !all.includes(name));
-  if (unknown.length > 0) throw new Error(`--faults: unknown ${unknown.join(', ')}; choose all, processes, services, none or from ${all.join(', ')}`);
+  const unknown = names.filter((name) => !accepted.includes(name));
+  if (unknown.length > 0) throw new Error(`--faults: unknown ${unknown.join(', ')}; choose all, processes, services, none or from ${accepted.join(', ')}`);
   return names;
 }
 
@@ -214,6 +216,11 @@ async function inject(name: string, processes: ProcessGroup, config: Config, fau
   if (PROCESS_NAMES.includes(name)) {
     await processes.killHard(name);
     return processes.ready(name, RECOVERY_TIMEOUT_MS);
+  }
+  if (name === COORDINATOR_BROKER) {
+    const nodeId = await withAdmin(createKafka(config.kafka), (admin) => groupCoordinatorNode(admin, config.kafka.consumerGroup));
+    say(`  the bridge's group ${config.kafka.consumerGroup} is coordinated by kafka-${nodeId}`);
+    name = `kafka-${nodeId}`;
   }
   const broker = clusterBroker(name);
   if (!broker) {

@@ -91,8 +91,12 @@ export function createBridge(deps: BridgeDeps) {
   for (const [dependency, meanwhile] of Object.entries(MEANWHILE)) dependencies.describe(dependency, meanwhile);
   const consumer: Consumer = deps.kafka.consumer({
     groupId: config.kafka.consumerGroup,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    // kafkajs keeps committing to a dead coordinator's node id when that broker comes back
+    // (offsetManager re-finds the coordinator only on a lost connection), so after the
+    // coordinator's broker dies the consumer crashes and rejoins as a new member, and the group
+    // waits a session timeout for the old one: the session timeout bounds that stall.
+    sessionTimeout: config.kafka.sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(config.kafka.sessionTimeoutMs / 10)),
     maxBytesPerPartition: Math.max(1_048_576, config.kafka.maxMessageBytes + 65_536),
     allowAutoTopicCreation: false,
     // A partition held back for its window to fill must be fetched again soon after it resumes.

@@ -68,6 +68,22 @@ export async function watchLeaders(survivors: string[], nodeId: number, topics: 
   };
 }
 
+/**
+ * The node id of the broker coordinating `groupId`: the leader of its `__consumer_offsets`
+ * partition, which Kafka picks as abs(Java String.hashCode(groupId)) mod the topic's partition
+ * count (GroupCoordinatorService.partitionFor).
+ */
+export async function groupCoordinatorNode(admin: Admin, groupId: string): Promise<number> {
+  const [offsets] = (await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics;
+  if (!offsets || offsets.partitions.length === 0) throw new Error('__consumer_offsets has no partitions yet: has any consumer group joined?');
+  let hash = 0;
+  for (let index = 0; index < groupId.length; index++) hash = (Math.imul(31, hash) + groupId.charCodeAt(index)) | 0;
+  const partitionId = (hash === -2147483648 ? 0 : Math.abs(hash)) % offsets.partitions.length;
+  const partition = offsets.partitions.find((candidate) => candidate.partitionId === partitionId);
+  if (!partition || partition.leader < 0) throw new Error(`__consumer_offsets/${partitionId} (group ${groupId}) has no leader`);
+  return partition.leader;
+}
+
 /** Sets the topic's record timestamps to the broker's append time (it is the run's own topic). */
 export async function useAppendTime(admin: Admin, topic: string): Promise<void> {
   // ConfigResourceTypes.TOPIC = 2

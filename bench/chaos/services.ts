@@ -13,10 +13,20 @@ const STACK = resolve(__dirname, '..', '..', 'bin', 'stack.js');
 export const PROFILE = stackProfile();
 
 /**
- * The stack's services a chaos run may take down. On the cluster profile: one of the three
- * Kafka brokers, the Temporal server, its PostgreSQL, and MongoDB.
+ * The broker that coordinates the bridge's consumer group, whichever of the three that is when
+ * the fault comes (the worst broker to lose: besides leading partitions it holds the group,
+ * so the bridge must find a new coordinator and rejoin). `kafka-1`…`kafka-3` name one broker.
  */
-export const FAULTY_SERVICES: readonly string[] = PROFILE === 'cluster' ? ['kafka-1', 'temporal', 'postgresql', 'mongodb'] : ['kafka', 'temporal', 'mongodb'];
+export const COORDINATOR_BROKER = 'kafka-coordinator';
+
+/**
+ * The stack's services a chaos run may take down. On the cluster profile: one of the three
+ * Kafka brokers (the group coordinator's), the Temporal server, its PostgreSQL, and MongoDB.
+ */
+export const FAULTY_SERVICES: readonly string[] = PROFILE === 'cluster' ? [COORDINATOR_BROKER, 'temporal', 'postgresql', 'mongodb'] : ['kafka', 'temporal', 'mongodb'];
+
+/** Services that may be named in --faults without being in the `services` set. */
+export const NAMED_SERVICES: readonly string[] = PROFILE === 'cluster' ? ['kafka-1', 'kafka-2', 'kafka-3'] : [];
 export type FaultyService = string;
 
 /** `stop`: the stack script's `down` (SIGTERM, a clean stop). `kill`: SIGKILL from its pid file, a crash. */

@@ -34,6 +34,8 @@ export interface Config {
     outputTopic: string;
     deadLetterTopic: string;
     consumerGroup: string;
+    /** The bridge consumer's session timeout (KAFKA_SESSION_TIMEOUT_MS). */
+    sessionTimeoutMs: number;
     topicPartitions: number;
     maxMessageBytes: number;
     replicationFactor: number;
@@ -143,6 +145,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       outputTopic: env.KAFKA_OUTPUT_TOPIC,
       deadLetterTopic: env.KAFKA_DEAD_LETTER_TOPIC,
       consumerGroup: env.KAFKA_CONSUMER_GROUP,
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
       topicPartitions: env.KAFKA_TOPIC_PARTITIONS,
       maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,

@@ -121,6 +121,9 @@ export const envSchema = z.object({
   KAFKA_OUTPUT_TOPIC: text('crawlflow.tagged').describe("Topic tagged messages are published to (the seed's pub_topics)"),
   KAFKA_DEAD_LETTER_TOPIC: text('crawlflow.dead-letter').describe('Topic for records that are not valid messages'),
   KAFKA_CONSUMER_GROUP: text('crawlflow-bridge').describe("The bridge's consumer group (the seed's consumer_group)"),
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt(10_000).describe(
+    "How long the bridge's consumer may go without a heartbeat before its group drops it, in ms (within the brokers' group.min/max.session.timeout.ms, 6000–1800000 by default). After a broker that coordinated the group dies, the bridge rejoins and waits this long for its old membership to lapse",
+  ),
   KAFKA_TOPIC_PARTITIONS: positiveInt(3).describe('Partitions of the topics crawlflow creates'),
   KAFKA_MAX_MESSAGE_BYTES: positiveInt(1_048_576).describe('Largest record crawlflow accepts or publishes, in bytes'),
   KAFKA_REPLICATION_FACTOR: positiveInt(1).describe(
