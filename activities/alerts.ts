@@ -4,7 +4,7 @@ import type { Transporter } from 'nodemailer';
 import type { AlertRepository, NewAlert } from '../store/alert-repository';
 import type { Alerting } from '../domain/alerts/alerting';
 import { formatDigestMail, formatRecoveryMail } from '../domain/alerts/digest-mail';
-import { metrics } from '../infra/metrics/metrics';
+import type { CrawlflowMetrics } from '../infra/metrics/metrics';
 
 export interface AlertActivityDeps {
   alerts: Pick<AlertRepository, 'pending' | 'markSent' | 'digestState' | 'saveDigestState'>;
@@ -14,10 +14,13 @@ export interface AlertActivityDeps {
   workflowUrl: (workflowId: string) => string;
   /** Most alerts mailed in one digest; the rest wait for the next. @default 200 */
   maxAlertsPerDigest?: number;
+  /** Where the work is counted: the process's metrics (infra/metrics/metrics.ts), injected like every client. */
+  metrics: Pick<CrawlflowMetrics, 'alertDigestsSent' | 'alertsSent'>;
 }
 
 /** Io-queue activities: raise an alert now, mail pending alerts as one digest per window. */
 export function createAlertActivities(deps: AlertActivityDeps) {
+  const { metrics } = deps;
   const mail = (subject: string, text: string) =>
     deps.mailer.sendMail({ from: deps.mail.from, to: deps.mail.recipients, subject, text });
 

@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb';
 import type { FailureRecord, Outcome } from '../common/pipeline';
 import { AlertKind } from '../store/alert-repository';
 import type { Alerting } from '../domain/alerts/alerting';
-import { metrics } from '../infra/metrics/metrics';
+import type { CrawlflowMetrics } from '../infra/metrics/metrics';
 import type { FailedMessageRepository } from '../store/failed-messages';
 import type { TaskProgressWriter } from './task-progress';
 
@@ -12,6 +12,8 @@ export interface FailureActivityDeps {
   alerting: Pick<Alerting, 'raise'>;
   /** Writes crawler tasks' steps that ride on a failure ("tag_failed"). */
   taskProgress: Pick<TaskProgressWriter, 'writeOne'>;
+  /** Where the work is counted: the process's metrics (infra/metrics/metrics.ts), injected like every client. */
+  metrics: Pick<CrawlflowMetrics, 'failures'>;
 }
 
 const ALERT_KIND_BY_STEP = {
@@ -24,6 +26,7 @@ const ALERT_KIND_BY_STEP = {
 
 /** Io-queue activities: write a failed-message record (replayable) and route it to alerting. */
 export function createFailureActivities(deps: FailureActivityDeps) {
+  const { metrics } = deps;
   return {
     async recordFailure(failure: FailureRecord): Promise<string> {
       // The task's step first: a write that throws is retried with the whole call, before any record exists.

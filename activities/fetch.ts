@@ -2,7 +2,7 @@ import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity'
 import type { FetchRequest, FetchResult, TaskProgressFailure } from '../common/pipeline';
 import type { Logger } from '../infra/logging/logger';
 import { decodeHtml } from '../domain/pages/decode-html';
-import { metrics } from '../infra/metrics/metrics';
+import type { CrawlflowMetrics } from '../infra/metrics/metrics';
 import { FetchError, FetchErrorType } from '../domain/pages/fetch-errors';
 import { inProcessExtractor, type ContentExtractor } from '../domain/pages/content-extractor';
 import type { PageFetcher } from '../domain/pages/page-fetcher';
@@ -18,6 +18,8 @@ export interface FetchActivityDeps {
   /** Writes crawler tasks' steps (requests with a `taskId`). */
   taskProgress: Pick<TaskProgressWriter, 'write'>;
   logger: Logger;
+  /** Where the work is counted: the process's metrics (infra/metrics/metrics.ts), injected like every client. */
+  metrics: Pick<CrawlflowMetrics, 'fetchedBytes' | 'extractions' | 'fetches' | 'fetchDuration'>;
 }
 
 export interface FetchOptions {
@@ -49,6 +51,7 @@ interface FetchProgress {
  * failed for good, writes the task's URI log and status.
  */
 export function createFetchActivities(deps: FetchActivityDeps) {
+  const { metrics } = deps;
   return {
     async fetchPages(requests: FetchRequest[], options: FetchOptions = {}): Promise<FetchResult[]> {
       const context = Context.current();
@@ -103,7 +106,7 @@ export function createFetchActivities(deps: FetchActivityDeps) {
       }
       const limit = inlineLimitBytes === undefined ? {} : { inlineLimitBytes };
       const [storedHtml, storedText] = await Promise.all([deps.payloads.put(html, limit), deps.payloads.put(text, limit)]);
-      countFetch('ok', started);
+      countFetch(metrics, 'ok', started);
       return {
         ok: true,
         url,
@@ -126,7 +129,7 @@ export function createFetchActivities(deps: FetchActivityDeps) {
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
       const elapsedMs = Date.now() - started;
-      countFetch(FETCH_OUTCOME[error.type], started);
+      countFetch(metrics, FETCH_OUTCOME[error.type], started);
       if (error.type === FetchErrorType.Cancelled || (error.retryable && !lastAttempt)) {
         deps.logger.warn({ url: redactUserinfo(url), errorType: error.type, err: error.message }, 'fetch failed; Temporal retries it');
         throw ApplicationFailure.retryable(error.message, error.type, { url, elapsedMs });
@@ -153,7 +156,7 @@ const FETCH_OUTCOME: Record<FetchErrorType, string> = {
   FetchCancelled: 'network_error',
 };
 
-function countFetch(outcome: string, startedMs: number): void {
+function countFetch(metrics: FetchActivityDeps['metrics'], outcome: string, startedMs: number): void {
   metrics.fetches.inc({ outcome });
   metrics.fetchDuration.observe({ outcome }, (Date.now() - startedMs) / 1000);
 }

@@ -11,7 +11,7 @@ import { GeneratorLogStatus } from '../store/generator-logs';
 import { LogSource } from '../store/ingest-logs';
 import { JobStatus } from '../store/jobs';
 import type { Store } from '../store/store';
-import { metrics } from '../infra/metrics/metrics';
+import type { CrawlflowMetrics } from '../infra/metrics/metrics';
 
 export interface GeneratorRunDeps {
   store: Pick<Store, 'generators' | 'jobs' | 'tasks' | 'generatorLogs' | 'logs'>;
@@ -32,6 +32,8 @@ export interface GeneratorRunDeps {
   runScript?: typeof runSandboxedScript;
   /** How often a silent script's run still heartbeats. @default 5000 */
   heartbeatIntervalMs?: number;
+  /** Where the work is counted: the process's metrics (infra/metrics/metrics.ts), injected like every client. */
+  metrics: Pick<CrawlflowMetrics, 'generatorRuns' | 'generatorRunDuration' | 'generatorUris'>;
 }
 
 export const GeneratorRunOutcome = {
@@ -85,6 +87,7 @@ const MAX_STDERR_IN_REASON = 4000;
  * the sandbox, streams its stdout into crawler tasks, and writes the run log.
  */
 export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
+  const { metrics } = deps;
   const runScript = deps.runScript ?? runSandboxedScript;
   const { store } = deps;
 

@@ -5,7 +5,7 @@ import type { PublishRequest, PublishResult } from '../common/pipeline';
 import { isKafkaUnreachable } from '../infra/kafka/kafka-errors';
 import type { TaggedProducer } from '../infra/kafka/tagged-producer';
 import type { PayloadStore } from '../store/payload-store';
-import { metrics } from '../infra/metrics/metrics';
+import type { CrawlflowMetrics } from '../infra/metrics/metrics';
 import { buildOutputMessage, OutputTooLargeError } from '../domain/pipeline/output-message';
 import type { TaskProgressWriter } from './task-progress';
 
@@ -17,6 +17,8 @@ export interface PublishActivityDeps {
   maxMessageBytes: number;
   /** Writes crawler tasks' steps that ride on the publish (`taskProgress`). */
   taskProgress: Pick<TaskProgressWriter, 'write'>;
+  /** Where the work is counted: the process's metrics (infra/metrics/metrics.ts), injected like every client. */
+  metrics: Pick<CrawlflowMetrics, 'messagesPublished'>;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface PublishActivityDeps {
  * (`details: [{ index }]`), before anything is sent, so a batch can publish the others.
  */
 export function createPublishActivities(deps: PublishActivityDeps) {
+  const { metrics } = deps;
   return {
     async publishTagged(requests: PublishRequest[]): Promise<PublishResult[]> {
       const built = await Promise.all(

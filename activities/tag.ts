@@ -1,13 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../common/error-types';
 import type { TagRequest, TagResult } from '../common/pipeline';
-import { metrics } from '../infra/metrics/metrics';
+import type { CrawlflowMetrics } from '../infra/metrics/metrics';
 import type { PayloadStore } from '../store/payload-store';
 import { UntaggableMessageError, type TaggingEngine } from '../domain/tagging/api';
 
 export interface TagActivityDeps {
   engine: Pick<TaggingEngine, 'tagBatch' | 'engineVersion'>;
   payloads: Pick<PayloadStore, 'get'>;
+  /** Where the work is counted: the process's metrics (infra/metrics/metrics.ts), injected like every client. */
+  metrics: Pick<CrawlflowMetrics, 'messagesTagged' | 'taggingDuration'>;
 }
 
 /**
@@ -15,6 +17,7 @@ export interface TagActivityDeps {
  * on worker threads, so this worker's event loop keeps polling and heartbeating.
  */
 export function createTagActivities(deps: TagActivityDeps) {
+  const { metrics } = deps;
   return {
     async tagMessages(requests: TagRequest[]): Promise<TagResult[]> {
       const messages = await Promise.all(

@@ -20,6 +20,7 @@ import type { RunnableWorker } from '../workers/worker-context';
 import { createWorkflowsWorker } from '../workers/workflows-worker';
 import type { GeneratorRunInput } from '../workflows/generator-run';
 import { testEnv, testLogger, uniqueName } from './stack';
+import { metrics } from '../infra/metrics/metrics';
 
 /**
  * Generators on real services: this test's own database and task queues, the real workflows
@@ -78,6 +79,7 @@ export async function startGeneratorHarness(options: GeneratorHarnessOptions = {
       taskQueue: config.temporal.taskQueues.sandbox,
       activities: {
         ...createGeneratorRunActivities({
+          metrics,
           store,
           runState,
           sandbox: { mode: config.generators.sandboxMode, user: config.generators.sandboxUser, limits },
@@ -100,6 +102,7 @@ export async function startGeneratorHarness(options: GeneratorHarnessOptions = {
   async function createAlertWorker(): Promise<RunnableWorker> {
     const alerting = createAlerting({ alerts: alertRepository, triggerDigest: async () => undefined, windowMs: 60_000, logger });
     const { recordAlert } = createAlertActivities({
+      metrics,
       alerts: alertRepository,
       alerting,
       mailer: { sendMail: async () => ({}) },

@@ -41,7 +41,7 @@ export async function createCpuWorker(context: WorkerContext): Promise<RunnableW
       taskQueue,
       activities: {
         ...createSelfCheckActivities({ queue: QueueKind.Cpu }),
-        ...createTagActivities({ engine, payloads: createPayloadStore(mongo.db) }),
+        ...createTagActivities({ metrics, engine, payloads: createPayloadStore(mongo.db) }),
       },
       maxConcurrentActivityTaskExecutions: config.tagging.threads + 1,
     });

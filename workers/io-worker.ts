@@ -54,8 +54,9 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
       taskQueue,
       activities: {
         ...createSelfCheckActivities({ queue: QueueKind.Io }),
-        ...createFetchActivities({ fetcher, extractor, payloads, taskProgress, logger }),
+        ...createFetchActivities({ metrics, fetcher, extractor, payloads, taskProgress, logger }),
         ...createPublishActivities({
+          metrics,
           producer,
           payloads,
           topic: config.kafka.outputTopic,
@@ -63,8 +64,9 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
           taskProgress,
         }),
         ...createPayloadPruneActivities({ payloads, logger }),
-        ...createFailureActivities({ failedMessages: createFailedMessageRepository(mongo.db), alerting, taskProgress }),
+        ...createFailureActivities({ metrics, failedMessages: createFailedMessageRepository(mongo.db), alerting, taskProgress }),
         ...createAlertActivities({
+          metrics,
           alerts,
           alerting,
           mailer,

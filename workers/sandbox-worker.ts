@@ -9,6 +9,7 @@ import { mongoReadiness } from '../infra/metrics/readiness';
 import { connectMongo } from '../infra/mongo/client';
 import { createStore } from '../store/store';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
+import { metrics } from '../infra/metrics/metrics';
 
 /**
  * Polls the sandbox queue: untrusted generator scripts, a few at a time (each may use up to
@@ -30,6 +31,7 @@ export async function createSandboxWorker(context: WorkerContext): Promise<Runna
       activities: {
         ...createSelfCheckActivities({ queue: QueueKind.Sandbox }),
         ...createGeneratorRunActivities({
+          metrics,
           store,
           runState: createGeneratorRunStateRepository(mongo.db),
           sandbox,

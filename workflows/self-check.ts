@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { SelfCheckActivities, WorkerReport } from '../activities/self-check';
 import type { QueueKind, TaskQueueNames } from '../common/task-queues';
+import { describeFailure } from './failure-description';
 
 export interface SelfCheckInput {
   taskQueues: TaskQueueNames;
@@ -25,7 +26,8 @@ export async function selfCheckWorkflow(input: SelfCheckInput): Promise<SelfChec
       try {
         return { queue, ok: true as const, worker: await reportWorker() };
       } catch (error) {
-        return { queue, ok: false as const, error: error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error) };
+        // What the activity failure wraps: the timeout that says no worker took the probe.
+        return { queue, ok: false as const, error: describeFailure(error).message };
       }
     }),
   );

@@ -152,6 +152,7 @@ describe('generator runs (real Temporal, MongoDB-compatible store and sandbox)',
     const generator = await h.createGenerator(`import time\nfor i in range(50):\n    print(f"https://example.com/retry/{i}", flush=True)\n    if i == 19: time.sleep(600)\n`);
     const activities = () =>
       createGeneratorRunActivities({
+        metrics,
         store: h.store,
         runState: h.runState,
         sandbox: { mode: 'bwrap', user: h.config.generators.sandboxUser },

@@ -14,6 +14,7 @@ import { startGeneratorRun } from '../../starters/generator-run';
 import { eventually } from '../../support/eventually';
 import { requireStack } from '../../support/stack';
 import { startGeneratorHarness, type GeneratorHarness } from '../../support/generator-harness';
+import { metrics } from '../../infra/metrics/metrics';
 
 describe('generator priority under a backlog (real Temporal, matching.useNewMatcher=true)', () => {
   let h: GeneratorHarness;
@@ -70,6 +71,7 @@ describe('generator priority under a backlog (real Temporal, matching.useNewMatc
     // One sandbox slot: the order in which runs finish is the order they were served in.
     const served: string[] = [];
     const activities = createGeneratorRunActivities({
+      metrics,
       store: h.store,
       runState: h.runState,
       sandbox: { mode: 'bwrap', user: h.config.generators.sandboxUser },

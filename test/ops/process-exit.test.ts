@@ -59,9 +59,11 @@ describe('a running process whose dependency stays away exits non-zero', () => {
         TEMPORAL_ADDRESS: temporal.address,
         METRICS_PORT: String(await findFreeMetricsPort('127.0.0.1')),
         PROCESS_DEPENDENCY_LOSS_SECONDS: '3',
+        // This test needs the start to succeed: the workflow bundle alone took 12 s on a busy machine.
+        PROCESS_START_TIMEOUT_SECONDS: '90',
       });
       // Temporal goes away once the worker polls, and stays away.
-      const exit = await runUntilExit(['worker', '--queue', 'workflows'], env, 90_000, (output) => {
+      const exit = await runUntilExit(['worker', '--queue', 'workflows'], env, 150_000, (output) => {
         if (!cut && output.includes('"workers polling"')) cut = temporal.close();
       });
       assert.ok(cut, `the worker polled before Temporal went away; ${describeExit(exit)}`);

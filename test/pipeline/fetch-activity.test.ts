@@ -9,6 +9,7 @@ import { createLogger } from '../../infra/logging/logger';
 import { FetchError, FetchErrorType } from '../../domain/pages/fetch-errors';
 import type { PageFetcher, RawPage } from '../../domain/pages/page-fetcher';
 import { CrawlerTaskStatus } from '../../store/crawler-tasks';
+import { metrics } from '../../infra/metrics/metrics';
 
 const logger = createLogger({ level: 'silent', format: 'json' }, { component: 'test' });
 const payloads = { put: async (text: string) => ({ inline: text }) };
@@ -34,14 +35,14 @@ describe('fetch activity', () => {
     const urls = ['http://a.test/1', 'http://a.test/2', 'http://a.test/3'];
     const steps: TaskProgress[] = [];
     const { fetcher } = gatedFetcher(new Set(['http://a.test/2']));
-    const { fetchPages } = createFetchActivities({ fetcher, payloads, logger, taskProgress: { write: async (list) => (steps.push(...list), []) } });
+    const { fetchPages } = createFetchActivities({ metrics, fetcher, payloads, logger, taskProgress: { write: async (list) => (steps.push(...list), []) } });
     // The gate opens only once all three requests wait at the same time.
     const results: FetchResult[] = await new MockActivityEnvironment({ attempt: 3 }).run(() => fetchPages(urls.map((url) => ({ url })), { maxAttempts: 3 }));
     assert.deepEqual(results.map((result) => result.ok), [true, false, true]);
     assert.equal(results[1]?.ok === false ? results[1].errorType : undefined, FetchErrorType.Timeout);
     assert.equal(steps.length, 0, 'no crawler task, no steps');
 
-    const retried = createFetchActivities({ fetcher: gatedFetcher(new Set(['http://a.test/2'])).fetcher, payloads, logger, taskProgress: { write: async () => [] } });
+    const retried = createFetchActivities({ metrics, fetcher: gatedFetcher(new Set(['http://a.test/2'])).fetcher, payloads, logger, taskProgress: { write: async () => [] } });
     await assert.rejects(
       new MockActivityEnvironment({ attempt: 1 }).run(() => retried.fetchPages(urls.map((url) => ({ url })), { maxAttempts: 3 })),
       /fetch timed out/,
@@ -64,7 +65,7 @@ describe('fetch activity', () => {
       },
       uriLogs: { record: async () => new ObjectId() },
     });
-    const { fetchPages } = createFetchActivities({ fetcher: { fetchPage: async (url) => page(url) } as Pick<PageFetcher, 'fetchPage'>, payloads, logger, taskProgress: writer });
+    const { fetchPages } = createFetchActivities({ metrics, fetcher: { fetchPage: async (url) => page(url) } as Pick<PageFetcher, 'fetchPage'>, payloads, logger, taskProgress: writer });
     const [result]: FetchResult[] = await new MockActivityEnvironment().run(() => fetchPages([{ url: 'http://a.test/task', taskId }]));
     assert.equal(result?.ok, true, 'the page is fetched all the same');
     assert.deepEqual(statuses, [CrawlerTaskStatus.Downloaded]);
