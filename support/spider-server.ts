@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Pages: /article/<id> (HTML), /slow (answers after 10 s), /flaky/<key> (503 twice, then
  * HTML), /missing (404), /huge (20 MB of HTML), /toggle/<key> (404 until `fixToggle(key)`),
  * /pdf (not HTML), /gbk (a GBK-encoded page), /redirect/<n> (n redirects, then an article),
- * /empty (HTML without text).
+ * /empty (HTML without text), /delay/<ms>/<id> (an article after <ms> ms).
  */
 export interface SpiderServer {
   url: string;
@@ -45,6 +45,9 @@ export async function startSpiderServer(): Promise<SpiderServer> {
     switch (first) {
       case 'article':
         return html(articleHtml(second ?? 'x'));
+      case 'delay':
+        await sleep(Math.min(Number(second) || 0, 60_000));
+        return html(articleHtml(path.split('/')[3] ?? 'delayed'));
       case 'slow':
         await sleep(10_000);
         return html(articleHtml('slow'));

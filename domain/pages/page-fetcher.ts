@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, request, type Dispatcher } from 'undici';
 import { guardedLookup, isBlockedAddress } from './address-guard';
 import { errorTypeForStatus, FetchError, FetchErrorType } from './fetch-errors';
@@ -29,6 +30,8 @@ export interface RawPage {
 
 const HTML_TYPES = ['text/html', 'application/xhtml+xml'];
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Connections the pool keeps to one origin; as many fetches of that origin run at once. */
+const CONNECTIONS_PER_ORIGIN = 64;
 
 /**
  * Fetches pages with undici: through the spider API when one is configured, otherwise
@@ -40,10 +43,30 @@ export function createPageFetcher(options: PageFetcherOptions) {
     connect: options.allowPrivateNetworks ? {} : { lookup: guardedLookup },
     headersTimeout: options.timeoutSeconds * 1000,
     bodyTimeout: options.timeoutSeconds * 1000,
-    connections: 64,
+    connections: CONNECTIONS_PER_ORIGIN,
   });
+  /**
+   * Fetches waiting for a connection wait here, per origin, not in undici's queue: an attempt's
+   * deadline starts when it has a connection. Started before the wait, a burst (a backlog's
+   * windows of 64 pages each, all of one spider) timed pages out in the queue, and each retry
+   * queued again behind the rest — 3,000 pages took minutes and three attempts a window.
+   */
+  const origins = new Map<string, { gate: LimitFunction; fetches: number }>();
 
   async function fetchPage(url: string, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<RawPage> {
+    const origin = originOf(options.spiderApi ?? url);
+    let entry = origins.get(origin);
+    if (!entry) origins.set(origin, (entry = { gate: pLimit(CONNECTIONS_PER_ORIGIN), fetches: 0 }));
+    entry.fetches++;
+    try {
+      return await entry.gate(() => attempt(url, signal, onBytes));
+    } finally {
+      // An origin's gate lives while it has fetches: a crawl of many hosts keeps none for long.
+      if (--entry.fetches === 0) origins.delete(origin);
+    }
+  }
+
+  async function attempt(url: string, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<RawPage> {
     const deadline = AbortSignal.timeout(options.timeoutSeconds * 1000);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
@@ -132,6 +155,15 @@ export function createPageFetcher(options: PageFetcherOptions) {
 }
 
 export type PageFetcher = ReturnType<typeof createPageFetcher>;
+
+/** The origin a fetch waits for a connection to; a URL that does not parse fails later, on its own. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
 
 function checkUrl(value: string, guardAddresses: boolean): URL {
   let url: URL;

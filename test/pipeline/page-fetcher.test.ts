@@ -93,6 +93,16 @@ describe('page fetcher (undici, against a real local HTTP server)', () => {
     assert.deepEqual([error.type, error.retryable], [FetchErrorType.Timeout, true]);
   });
 
+  it("starts a page's deadline when it has a connection, not while it waits for one", async () => {
+    // 4 × 64 pages of 700 ms at once, on one origin's 64 connections: the last ones wait 2.1 s
+    // for a connection, past the 2 s deadline; they must not time out for having waited.
+    const started = Date.now();
+    const pages = await Promise.allSettled(Array.from({ length: 256 }, (_, index) => fetcher.fetchPage(`${server.url}/delay/700/${index}`)));
+    const failed = pages.filter((page) => page.status === 'rejected').map((page) => String((page as PromiseRejectedResult).reason));
+    assert.deepEqual(failed.slice(0, 3), [], `${failed.length} of 256 failed`);
+    assert.ok(Date.now() - started >= 4 * 700, 'at most 64 ran at once');
+  });
+
   it('honours cancellation', async () => {
     const controller = new AbortController();
     const pending = fetcher.fetchPage(`${server.url}/slow`, controller.signal);
