@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FeedableTask, TaskFeedRepository } from '../store/task-feed';
-import { LOWEST_OBJECT_ID, queuedSince } from '../store/task-queue';
+import { LOWEST_OBJECT_ID, objectIdFrom } from '../store/object-id-range';
 import { MongoNetworkError, MongoServerSelectionError, type ObjectId } from 'mongodb';
 import { isKafkaUnreachable } from '../infra/kafka/kafka-errors';
 import type { TaggedRecord } from '../infra/kafka/tagged-producer';
@@ -119,7 +119,7 @@ export function createTaskFeeder(deps: TaskFeederDeps) {
   async function runPass(): Promise<{ sent: number; scanned: number; full: boolean }> {
     const startedAt = Date.now();
     const full = watermark === undefined || startedAt - lastFullPass >= fullPassIntervalMs;
-    let after = full ? LOWEST_OBJECT_ID : queuedSince(new Date(watermark!.getTime() - overlapMs));
+    let after = full ? LOWEST_OBJECT_ID : objectIdFrom(new Date(watermark!.getTime() - overlapMs));
     let sent = 0;
     let scanned = 0;
     while (!stopping.signal.aborted) {

@@ -1,7 +1,8 @@
 import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
 import type { FailureStep, Outcome } from '../common/pipeline';
 import type { MessageEnvelope } from '../common/messages';
-import { newestFirst, objectIdFrom } from './newest-first';
+import { newestFirst } from './newest-first';
+import { idRange, LOWEST_OBJECT_ID, objectIdFrom } from './object-id-range';
 import { Collection } from './collections';
 
 
@@ -70,25 +71,13 @@ export interface FailedMessagePageQuery {
   limit?: number;
 }
 
-/**
- * The `_id` bounds of a page: a record's `_id` is made the moment it is recorded (with
- * `failedAt`), so the time range is an `_id` range too, which the patched FerretDB reads in
- * index order and stops at `limit` (docs/data-model.md); `failedAt` keeps it exact to the ms.
- */
-function idRange(query: Pick<FailedMessagePageQuery, 'since' | 'until' | 'before'>): { $gte?: ObjectId; $lt?: ObjectId } {
-  const range: { $gte?: ObjectId; $lt?: ObjectId } = {};
-  if (query.since) range.$gte = ObjectId.createFromTime(Math.max(0, Math.floor(query.since.getTime() / 1000)));
-  const untilId = query.until ? ObjectId.createFromTime(Math.floor(query.until.getTime() / 1000) + 1) : undefined;
-  const upper = [untilId, query.before].filter((id): id is ObjectId => id !== undefined).sort((a, b) => a.toHexString().localeCompare(b.toHexString()))[0];
-  if (upper) range.$lt = upper;
-  return range;
-}
-
 export function pageFilter(query: FailedMessagePageQuery): Filter<FailedMessageDocument> {
   const filter: Filter<FailedMessageDocument> = {};
+  // A record's `_id` is made the moment it is recorded (with `failedAt`), so the time range is
+  // an `_id` range too, read in index order up to `limit`; `failedAt` keeps it exact to the ms.
   const range = idRange(query);
   // Always an ObjectId-bounded `_id`: that is what makes the sorted find stream from the index.
-  filter._id = { $gt: new ObjectId('000000000000000000000000'), ...range, ...(query.ids ? { $in: [...query.ids] } : {}) };
+  filter._id = { $gt: LOWEST_OBJECT_ID, ...range, ...(query.ids ? { $in: [...query.ids] } : {}) };
   if (query.steps && query.steps.length === 1) filter.step = query.steps[0];
   else if (query.steps && query.steps.length > 1) filter.step = { $in: [...query.steps] };
   if (query.errorType) filter.errorType = query.errorType;

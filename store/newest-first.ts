@@ -1,17 +1,5 @@
-import { ObjectId, type Collection, type Document, type Filter, type WithId } from 'mongodb';
-
-/** The largest ObjectId: `_id <= HIGHEST_OBJECT_ID` is every ObjectId, as an index range. */
-export const HIGHEST_OBJECT_ID = new ObjectId('ffffffffffffffffffffffff');
-
-/** The smallest ObjectId made at or after `time` (an ObjectId starts with its second). */
-export function objectIdFrom(time: Date): ObjectId {
-  return ObjectId.createFromTime(Math.max(0, Math.floor(time.getTime() / 1000)));
-}
-
-/** The smallest ObjectId made after the second of `time`: `_id < objectIdAfter(t)` holds every id made up to `t`. */
-export function objectIdAfter(time: Date): ObjectId {
-  return ObjectId.createFromTime(Math.max(0, Math.floor(time.getTime() / 1000) + 1));
-}
+import type { Collection, Document, Filter, ObjectId, WithId } from 'mongodb';
+import { HIGHEST_OBJECT_ID, idRange } from './object-id-range';
 
 export interface NewestFirstQuery<T> {
   /** Conditions besides `_id` (applied to each document read). */
@@ -35,12 +23,9 @@ export interface NewestFirstQuery<T> {
  * for a filter that matches often among recent documents (docs/data-model.md).
  */
 export function newestFirst<T extends Document>(collection: Collection<T>, query: NewestFirstQuery<T>): Promise<WithId<T>[]> {
-  const range: { $gte?: ObjectId; $lte?: ObjectId; $lt?: ObjectId } = {};
-  if (query.since) range.$gte = objectIdFrom(query.since);
-  const upper = [query.before, query.until && objectIdAfter(query.until)].filter((id): id is ObjectId => id !== undefined);
-  if (upper.length > 0) range.$lt = upper.reduce((low, id) => (Buffer.compare(id.id, low.id) < 0 ? id : low));
+  const range: { $gte?: ObjectId; $lte?: ObjectId; $lt?: ObjectId } = idRange(query);
   // Without an upper bound, still an ObjectId range: that is what lets FerretDB stream by `_id`.
-  else range.$lte = HIGHEST_OBJECT_ID;
+  if (!range.$lt) range.$lte = HIGHEST_OBJECT_ID;
   const filter = { ...(query.filter ?? {}), _id: range } as Filter<T>;
   return collection.find(filter).sort({ _id: -1 }).limit(query.limit).toArray();
 }

@@ -16,8 +16,6 @@ export interface TaskQueueEntry {
   job: ObjectId;
 }
 
-/** The smallest ObjectId: `_id > LOWEST_OBJECT_ID` is every ObjectId, as an index range. */
-export const LOWEST_OBJECT_ID = new ObjectId('000000000000000000000000');
 
 export function taskQueue(db: Db): MongoCollection<TaskQueueEntry> {
   return db.collection<TaskQueueEntry>(Collection.CrawlerTaskQueue);
@@ -37,7 +35,3 @@ export async function enqueueTasks(db: Db, tasks: ReadonlyArray<{ task: ObjectId
   );
 }
 
-/** The `_id` range of entries queued at or after `time` (ObjectIds start with their second). */
-export function queuedSince(time: Date): ObjectId {
-  return ObjectId.createFromTime(Math.max(0, Math.floor(time.getTime() / 1000)));
-}

@@ -5,7 +5,7 @@ import { createAlertRepository } from '../../store/alert-repository';
 import type { Config } from '../../infra/config/config';
 import { Collection } from '../../store/collections';
 import { RunLogStatus } from '../../store/seed-fields';
-import { LOWEST_OBJECT_ID } from '../../store/task-queue';
+import { LOWEST_OBJECT_ID, objectIdFrom } from '../../store/object-id-range';
 import { consumerGroupLag } from '../../infra/metrics/consumer-lag';
 import { errorLine } from '../../infra/metrics/readiness';
 import type { Section } from './system-status';
@@ -101,7 +101,7 @@ export function createOverview(deps: OverviewDeps, options: OverviewOptions = {}
 
   /** Failed-message ids of the last hour (newest first, at most countCap): by step, and per minute for the chart. */
   async function recentFailures(now: number) {
-    const since = ObjectId.createFromTime(Math.floor((now - FAILURE_WINDOW_MINUTES * 60_000) / 1000));
+    const since = objectIdFrom(new Date(now - FAILURE_WINDOW_MINUTES * 60_000));
     const records = await db
       .collection<{ _id: ObjectId; step: string }>(Collection.FailedMessage)
       .find({ _id: { $gte: since } }, { projection: { _id: 1, step: 1 } })
@@ -171,7 +171,7 @@ export function createOverview(deps: OverviewDeps, options: OverviewOptions = {}
         return { waiting: Math.min(entries.length, countCap), atLeast: entries.length > countCap, oldestAt: entries[0]?._id.getTimestamp().toISOString() ?? null };
       }, timeoutMs),
       section(async () => {
-        const since = ObjectId.createFromTime(Math.floor((now - GENERATOR_WINDOW_HOURS * 3_600_000) / 1000));
+        const since = objectIdFrom(new Date(now - GENERATOR_WINDOW_HOURS * 3_600_000));
         const runs = await db
           .collection<{ _id: ObjectId; status: number }>(Collection.CrawlerGeneratorLog)
           .find({ _id: { $gte: since } }, { projection: { _id: 1, status: 1 } })

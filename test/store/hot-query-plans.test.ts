@@ -10,7 +10,7 @@ import { CrawlerTaskStatus, TaskSource } from '../../store/crawler-tasks';
 import { LogSource } from '../../store/ingest-logs';
 import { RunLogStatus } from '../../store/seed-fields';
 import { createStore, type Store } from '../../store/store';
-import { LOWEST_OBJECT_ID } from '../../store/task-queue';
+import { LOWEST_OBJECT_ID } from '../../store/object-id-range';
 import { uriHash } from '../../domain/uris/hash';
 import { ferretdbBuildVersion, runningFerretdbVersion } from '../../stack/services';
 import { requireStack, testConfig } from '../../support/stack';
