@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 import { eventually } from './eventually';
 
 export interface CaughtMail {
@@ -24,7 +23,7 @@ export async function freePort(): Promise<number> {
  */
 export async function startMailCatcher(smtpPort: number): Promise<{ mails(): Promise<CaughtMail[]>; stop(): Promise<void> }> {
   const webPort = await freePort();
-  const binary = resolve(__dirname, '..', '..', 'node_modules', 'maildev', 'bin', 'maildev');
+  const binary = require.resolve('maildev/bin/maildev');
   const child: ChildProcess = spawn(
     process.execPath,
     [binary, '--smtp', String(smtpPort), '--web', String(webPort), '--ip', '127.0.0.1', '--web-ip', '127.0.0.1'],
