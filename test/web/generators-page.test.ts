@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ObjectId } from 'mongodb';
@@ -15,11 +15,13 @@ import { buildWebServer } from '../../processes/web/server';
 import { startGeneratorHarness, type GeneratorHarness } from '../../support/generator-harness';
 import { eventually } from '../../support/eventually';
 import { requireStack } from '../../support/stack';
+import { screenshotFolder } from '../../support/screenshots';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'generators-page-token';
-const IMG = resolve(__dirname, '../../docs/img');
+/** Screenshots of the generators section (support/screenshots.ts says where). */
+const IMG = screenshotFolder('generators');
 /** A name and output that would run script if the page ever parsed them as HTML. */
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">\u202egen';
 const SCRIPT = [

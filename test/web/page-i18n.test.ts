@@ -14,13 +14,14 @@ import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal
 import { createGeneratorConsole } from '../../starters/generator-console';
 import { buildWebServer } from '../../processes/web/server';
 import { requireStack, testConfig, testLogger } from '../../support/stack';
+import { screenshotFolder } from '../../support/screenshots';
 
 // Debian's chromium, driven by playwright-core: no browser download. fonts-noto-cjk renders the Chinese.
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'i18n-page-test-token';
-/** Screenshots of each screen: into docs/img with CRAWLFLOW_DOCS_IMG=docs/img, else a temp folder. */
-const SHOTS = process.env.CRAWLFLOW_DOCS_IMG ?? mkdtempSync(join(tmpdir(), 'crawlflow-console-'));
+/** Screenshots of each screen (support/screenshots.ts says where). */
+const SHOTS = screenshotFolder('console');
 
 /** Hostile inputs: each must reach the page as text, never as markup, a link or reordered text. */
 const HOSTILE = {
