@@ -8,14 +8,15 @@ export function resolveToken(configured: string | undefined): { token: string; g
   return { token: randomBytes(24).toString('base64url'), generated: true };
 }
 
-/** A preHandler that wants `Authorization: Bearer <token>`; compares in constant time. */
+/** An onRequest hook that wants `Authorization: Bearer <token>`; compares in constant time. */
 export function requireToken(token: string) {
   const expected = Buffer.from(token);
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const header = request.headers.authorization ?? '';
     const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      await reply.code(401).send({ error: 'unauthorized', message: format(request.locale, 'errors.unauthorized') });
+      return reply.code(401).send({ error: 'unauthorized', message: format(request.locale, 'errors.unauthorized') });
     }
+    return undefined;
   };
 }

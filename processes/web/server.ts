@@ -19,6 +19,7 @@ import { registerJobRoutes } from './routes/jobs';
 import { registerOverviewRoutes, registerVendorRoutes } from './routes/overview';
 import { registerSubmitRoutes } from './routes/submit';
 import { registerViewRoutes } from './routes/views';
+import { validateBySchema } from './schemas';
 
 export interface WebServerDeps {
   config: Config;
@@ -48,6 +49,7 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
     bodyLimit: config.ingest.maxUploadBytes,
   });
   app.setErrorHandler(errorHandler(logger));
+  app.setValidatorCompiler(validateBySchema);
   app.setNotFoundHandler(async (request, reply) =>
     reply.code(404).send({ error: 'not_found', message: t(request)('errors.not_found', { method: request.method, path: request.url.split('?')[0] ?? '' }) }),
   );
@@ -68,7 +70,8 @@ export async function buildWebServer(deps: WebServerDeps): Promise<FastifyInstan
   registerVendorRoutes(app);
   app.get('/api/health', async () => ({ ok: true }));
   await app.register(async (api) => {
-    api.addHook('preHandler', requireToken(deps.token));
+    // Before the body is read and checked: a request without the token learns nothing of the schemas.
+    api.addHook('onRequest', requireToken(deps.token));
     api.get('/api/session', async () => ({
       temporalUiUrl: links.uiUrl,
       maxUploadBytes: config.ingest.maxUploadBytes,

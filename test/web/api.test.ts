@@ -32,11 +32,12 @@ async function upload(url: string, fields: Record<string, string>, file?: { file
 async function get(url: string) {
   return app.inject({ method: 'GET', url, headers: auth });
 }
-function errorOf(response: { statusCode: number; json: () => unknown }, status: number, code: string, message: RegExp): void {
-  const body = response.json() as { error: string; message: string };
+function errorOf(response: { statusCode: number; json: () => unknown }, status: number, code: string, message: RegExp, field?: string): void {
+  const body = response.json() as { error: string; message: string; field?: string };
   assert.equal(response.statusCode, status, JSON.stringify(body).slice(0, 300));
   assert.equal(body.error, code);
   assert.match(body.message, message);
+  if (field !== undefined) assert.equal(body.field, field, JSON.stringify(body));
 }
 
 describe('the HTTP API (fastify inject, real MongoDB-compatible server)', () => {
@@ -74,7 +75,7 @@ describe('the HTTP API (fastify inject, real MongoDB-compatible server)', () => 
     assert.equal(job.uriRules.sortQuery, true);
     assert.equal(job.links.runs, `http://temporal.test:8233/namespaces/default/workflows?query=${encodeURIComponent(`CrawlflowJob = "${job.id}"`)}`);
     errorOf(await post('/api/jobs', { name: 'web' }), 409, 'exists', /a job named "web" already exists/);
-    errorOf(await post('/api/jobs', { info: 'no name' }), 400, 'bad_request', /a job needs a name/);
+    errorOf(await post('/api/jobs', { info: 'no name' }), 400, 'bad_request', /^body\.name: required$/, 'body.name');
     errorOf(await post('/api/jobs', { name: 'x'.repeat(200) }), 400, 'invalid', /name: at most 128 characters/);
     errorOf(await app.inject({ method: 'POST', url: '/api/jobs', payload: '{"name": ', headers: { ...auth, 'content-type': 'application/json' } }), 400, 'bad_request', /JSON/);
   });
@@ -98,7 +99,7 @@ describe('the HTTP API (fastify inject, real MongoDB-compatible server)', () => 
     const config = await post('/api/jobs/web/config', { config: 'https://conf.example/path/file?param=value' });
     assert.equal(config.json().lines[0].uri, 'https://conf.example/path/file?param=value');
     errorOf(await post('/api/jobs/web/config', { config: 'http://a.example/\nhttp://b.example/' }), 400, 'bad_config', /one configuration string at a time/);
-    errorOf(await post('/api/jobs/web/uris', { uris: 'not a list' }), 400, 'bad_request', /"uris"/);
+    errorOf(await post('/api/jobs/web/uris', { uris: 'not a list' }), 400, 'bad_request', /^body\.uris: expected a list$/, 'body.uris');
     errorOf(await post('/api/jobs/ghost/uris', { uris: ['http://a.example/'] }), 404, 'unknown_job', /no job named "ghost"/);
   });
 
@@ -188,7 +189,7 @@ describe('the HTTP API (fastify inject, real MongoDB-compatible server)', () => 
     const second = (await get(`/api/jobs/web/tasks?status=new&limit=2&before=${encodeURIComponent(page.next)}`)).json() as { tasks: Array<{ id: string }> };
     assert.equal(second.tasks.length, 2);
     assert.ok(!page.tasks.some((task) => task.id === second.tasks[0]?.id));
-    errorOf(await get('/api/jobs/web/tasks?status=lost'), 400, 'bad_status', /one of new, in progress/);
+    errorOf(await get('/api/jobs/web/tasks?status=lost'), 400, 'bad_request', /^query\.status "lost": one of new, in progress/, 'query.status');
 
     const jobs = (await get('/api/jobs')).json().jobs as Array<{ name: string; tasks: Record<string, number> }>;
     assert.ok((jobs.find((job) => job.name === 'web')?.tasks.new ?? 0) > 1000);
@@ -209,6 +210,33 @@ describe('the HTTP API (fastify inject, real MongoDB-compatible server)', () => 
     const csv = ingests.find((run) => run.filename === 'uris.csv')!;
     const lines = (await get(`/api/ingests/${csv.id}/lines`)).json().lines as Array<{ line: number; outcome: string }>;
     assert.deepEqual(lines.map((line) => [line.line, line.outcome]), [[2, 'accepted'], [3, 'accepted'], [4, 'duplicate'], [5, 'invalid']]);
-    errorOf(await get('/api/ingests/not-an-id/lines'), 400, 'bad_id', /24 hex digits/);
+    errorOf(await get('/api/ingests/not-an-id/lines'), 400, 'bad_request', /^params\.id "not-an-id": not an id \(24 hex digits\)$/, 'params.id');
+  });
+
+  it('checks every request against its route schema and names the wrong field, in the reader\'s language', async () => {
+    const zh = { 'accept-language': 'zh-CN' };
+    // wrong type
+    errorOf(await post('/api/jobs', { name: 7 }), 400, 'bad_request', /^body\.name: expected a string$/, 'body.name');
+    errorOf(await post('/api/jobs', { name: 'typed', uriRules: { sortQuery: 'yes' } }), 400, 'bad_request', /^body\.uriRules\.sortQuery: expected true or false$/, 'body.uriRules.sortQuery');
+    errorOf(await post('/api/jobs/web/config', { config: ['a'] }), 400, 'bad_request', /^body\.config: expected a string$/, 'body.config');
+    errorOf(await post('/api/jobs/web/uris', { uris: ['http://a.example/', 3] }), 400, 'bad_request', /^body\.uris\.1: expected a string$/, 'body.uris.1');
+    errorOf(await get('/api/ingests?limit=many'), 400, 'bad_request', /^query\.limit: expected a number$/, 'query.limit');
+    errorOf(await post('/api/jobs', { name: 7 }, zh), 400, 'bad_request', /^body\.name：应为字符串$/, 'body.name');
+    // missing field, or neither of two
+    errorOf(await post('/api/jobs/web/config', {}), 400, 'bad_request', /^body\.config: required$/, 'body.config');
+    errorOf(await post('/api/jobs/web/status', {}), 400, 'bad_request', /^body\.status: required$/, 'body.status');
+    errorOf(await post('/api/jobs/web/uris', {}), 400, 'bad_request', /^body: send \{"uris": \["…", …\]\} or \{"text": "one URI per line"\}$/, 'body');
+    errorOf(await post('/api/jobs/web/status', {}, zh), 400, 'bad_request', /^body\.status：必填$/, 'body.status');
+    // unknown enum value, unknown field, out of range
+    errorOf(await post('/api/jobs/web/status', { status: 'paused' }), 400, 'bad_request', /^body\.status: one of "on", "off"$/, 'body.status');
+    errorOf(await post('/api/jobs/web/status', { status: 'paused' }, zh), 400, 'bad_request', /^body\.status：应为 "on", "off" 之一$/, 'body.status');
+    errorOf(await post('/api/jobs', { name: 'typo', custmer: 'x' }), 400, 'bad_request', /^body\.custmer: unknown field$/, 'body.custmer');
+    errorOf(await get('/api/jobs/web/tasks?limit=0'), 400, 'bad_request', /^query\.limit: at least 1$/, 'query.limit');
+    errorOf(await get('/api/logs/errors?limit=5000'), 400, 'bad_request', /^query\.limit: at most 1000$/, 'query.limit');
+    errorOf(await get('/api/jobs/web/tasks?before=yesterday'), 400, 'bad_request', /^query\.before "yesterday": use the "next" value/, 'query.before');
+    errorOf(await get('/api/generators/nope'), 400, 'bad_request', /^params\.id "nope": not an id/, 'params.id');
+    // the token first: a request without it learns nothing of the schema
+    errorOf(await app.inject({ method: 'POST', url: '/api/jobs', payload: { name: 7 } }), 401, 'unauthorized', /access token/);
+    assert.equal((await store.jobs.findByName('typed')), null);
   });
 });

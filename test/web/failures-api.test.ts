@@ -50,15 +50,16 @@ describe('failures, dead letters and task stories over HTTP (real pipeline)', ()
   });
 
   const get = (url: string) => app.inject({ method: 'GET', url, headers: auth });
-  const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload, headers: auth });
+  const post = (url: string, payload: object, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url, payload, headers: { ...auth, ...headers } });
   const ok = <T>(response: { statusCode: number; body: string; json: () => unknown }): T => {
     assert.ok(response.statusCode === 200 || response.statusCode === 201, `${response.statusCode}: ${response.body.slice(0, 400)}`);
     return response.json() as T;
   };
-  function problem(response: { statusCode: number; json: () => unknown }, status: number, message: RegExp): void {
-    const body = response.json() as { error: string; message: string };
+  function problem(response: { statusCode: number; json: () => unknown }, status: number, message: RegExp, field?: string): void {
+    const body = response.json() as { error: string; message: string; field?: string };
     assert.equal(response.statusCode, status, JSON.stringify(body));
     assert.match(body.message, message);
+    if (field !== undefined) assert.deepEqual([body.error, body.field], ['bad_request', field], JSON.stringify(body));
   }
   type Failure = { id: string; workflowId: string; step: string; errorType: string; status: string; replayable: boolean; replays: Array<{ outcome: string | null }>; links: { run: string }; summary: { url: string } };
   const runEnded = (workflowId: string) => pipeline.temporal.workflow.getHandle(workflowId).result().catch(() => undefined);
@@ -92,16 +93,22 @@ describe('failures, dead letters and task stories over HTTP (real pipeline)', ()
     assert.equal(ok<{ failures: Failure[] }>(await get(`/api/failures?since=${encodeURIComponent(new Date(Date.now() - 600_000).toISOString())}`)).failures.length, 3);
     assert.deepEqual(ok(await get('/api/failures/count?step=fetch')), { count: 3, atLeast: false, cap: 500 });
 
-    problem(await get('/api/failures?step=fly'), 400, /step: Invalid option: expected one of "fetch"\|"tag"/);
-    problem(await get('/api/failures?limit=100000'), 400, /limit: .*500/);
-    problem(await get('/api/failures?since=yesterday'), 400, /since: "yesterday" is not a time/);
-    problem(await get('/api/failures?before=xyz'), 400, /before: not a failed-message id/);
-    problem(await get('/api/failures?colour=red'), 400, /colour/);
+    problem(await get('/api/failures?step=fly'), 400, /^query\.step: one of "fetch", "tag"/, 'query.step');
+    problem(await get('/api/failures?limit=100000'), 400, /^query\.limit: at most 500$/, 'query.limit');
+    problem(await get('/api/failures?since=yesterday'), 400, /^query\.since "yesterday": not a time/, 'query.since');
+    problem(await get('/api/failures?since=2026-11-23T10:00:00Z&until=2026-11-22T10:00:00Z'), 400, /^query\.until: earlier than "since"$/, 'query.until');
+    problem(await get('/api/failures?before=xyz'), 400, /^query\.before "xyz": not an id/, 'query.before');
+    problem(await get('/api/failures?colour=red'), 400, /^query\.colour: unknown field$/, 'query.colour');
+    problem(await get('/api/dead-letters?limit=x'), 400, /^query\.limit: expected a number$/, 'query.limit');
     problem(await get('/api/failures?job=nobody'), 404, /no job named "nobody"/);
     problem(await app.inject({ method: 'GET', url: '/api/failures' }), 401, /access token/);
     problem(await app.inject({ method: 'GET', url: `/api/failures/${new ObjectId().toHexString()}`, headers: { ...auth, 'accept-language': 'zh-CN' } }), 404, /^没有失败消息 [0-9a-f]{24}$/);
-    problem(await post('/api/failures/replay', {}), 400, /either "ids" .* or "filter"/);
-    problem(await post('/api/failures/replay', { ids: ['nope'] }), 400, /ids\.0: not a failed-message id/);
+    problem(await post('/api/failures/replay', {}), 400, /^body: send either "ids" .* or "filter" \(every failed one matching it; \{\} for all\)$/, 'body');
+    problem(await post('/api/failures/replay', { ids: ['nope'] }), 400, /^body\.ids\.0 "nope": not an id/, 'body.ids.0');
+    problem(await post('/api/failures/replay', { ids: 'nope' }), 400, /^body\.ids: expected a list$/, 'body.ids');
+    problem(await post('/api/failures/replay', { ids: [] }), 400, /^body\.ids: at least one item$/, 'body.ids');
+    problem(await post('/api/failures/replay', { filter: { step: 'bridge' } }), 400, /^body\.filter\.step: one of/, 'body.filter.step');
+    problem(await post('/api/failures/replay', { filter: { step: 'bridge' } }, { 'accept-language': 'zh-CN' }), 400, /^body\.filter\.step：应为 .* 之一$/, 'body.filter.step');
     problem(await post('/api/failures/replay', { ids: [new ObjectId().toHexString()] }), 404, /no failed message/);
   });
 
@@ -204,6 +211,6 @@ describe('failures, dead letters and task stories over HTTP (real pipeline)', ()
     assert.deepEqual(end.fetches.map((fetch) => fetch.status).sort(), ['failed', 'succeeded']);
     assert.equal(end.retryable, false);
     problem(await get(`/api/tasks/${new ObjectId().toHexString()}`), 404, /no crawler task/);
-    problem(await get('/api/tasks/123'), 400, /id: not a task id/);
+    problem(await get('/api/tasks/123'), 400, /^params\.id "123": not an id/, 'params.id');
   });
 });

@@ -71,17 +71,20 @@ describe('the generators API and CLI (fastify inject and bin/crawlflow.js, real 
     const id = await scheduled('print("https://example.com/api")');
     assert.equal((await app.inject({ method: 'PATCH', url: `/api/generators/${id}`, payload: { priority: 'low' } })).statusCode, 401);
     assert.equal((await app.inject({ method: 'POST', url: `/api/generators/${id}/test` })).statusCode, 401);
-    problem(await call('PATCH', `/api/generators/${id}`, { crom: '* * * * *' }), 400, 'bad_request', /^body: .*"crom"/, 'body.crom');
-    problem(await call('PATCH', `/api/generators/${id}`, { priority: 'urgent' }), 400, 'bad_request', /^priority: /, 'body.priority');
-    problem(await call('PATCH', `/api/generators/${id}`, { timeoutSeconds: '30' }), 400, 'bad_request', /^timeoutSeconds: /, 'body.timeoutSeconds');
+    problem(await call('PATCH', `/api/generators/${id}`, { crom: '* * * * *' }), 400, 'bad_request', /^body\.crom: unknown field$/, 'body.crom');
+    problem(await call('PATCH', `/api/generators/${id}`, { priority: 'urgent' }), 400, 'bad_request', /^body\.priority: one of "very high", "high", "medium", "low"$/, 'body.priority');
+    problem(await call('PATCH', `/api/generators/${id}`, { timeoutSeconds: '30' }), 400, 'bad_request', /^body\.timeoutSeconds: expected a number$/, 'body.timeoutSeconds');
     problem(await call('PATCH', `/api/generators/${id}`, { cron: '99 * * * *' }), 400, 'bad_setting', /cron "99 \* \* \* \*"/, 'cron');
     problem(await call('PATCH', `/api/generators/${id}`, { status: 'beta' }), 409, 'status_refused', /needs a passing test/, 'status');
     problem(await call('PATCH', '/api/generators/0123456789abcdef01234567', { name: 'x' }), 404, 'unknown_generator', /no generator has the id/);
-    problem(await call('PATCH', '/api/generators/nope', { name: 'x' }), 400, 'bad_id', /generator "nope" is not an id/);
-    problem(await call('GET', `/api/generators/${id}/runs?limit=9999`), 400, 'bad_request', /^limit: /, 'query.limit');
-    problem(await call('GET', `/api/generators/${id}/runs?befor=x`), 400, 'bad_request', /^query: .*"befor"/, 'query.befor');
-    problem(await call('POST', `/api/generators/${id}/pause`, { reason: 7 }), 400, 'bad_request', /^reason: /, 'body.reason');
-    problem(await call('PUT', `/api/generators/${id}/code`, { code: '' }), 400, 'bad_request', /^code: /, 'body.code');
+    problem(await call('PATCH', '/api/generators/nope', { name: 'x' }), 400, 'bad_request', /^params\.id "nope": not an id \(24 hex digits\)$/, 'params.id');
+    problem(await call('GET', `/api/generators/${id}/runs?limit=9999`), 400, 'bad_request', /^query\.limit: at most 500$/, 'query.limit');
+    problem(await call('GET', `/api/generators/${id}/runs?befor=x`), 400, 'bad_request', /^query\.befor: unknown field$/, 'query.befor');
+    problem(await call('GET', `/api/generators/${id}/runs?before=x`), 400, 'bad_request', /^query\.before "x": not an id/, 'query.before');
+    problem(await call('POST', `/api/generators/${id}/pause`, { reason: 7 }), 400, 'bad_request', /^body\.reason: expected a string$/, 'body.reason');
+    problem(await call('PUT', `/api/generators/${id}/code`, { code: '' }), 400, 'bad_request', /^body\.code: must not be empty$/, 'body.code');
+    problem(await call('PUT', `/api/generators/${id}/code`, {}), 400, 'bad_request', /^body\.code: required$/, 'body.code');
+    problem(await call('POST', `/api/generators/${id}/run`, { now: true }), 400, 'bad_request', /^body\.now: unknown field$/, 'body.now');
 
     const edited = await call('PATCH', `/api/generators/${id}`, { priority: 'high', timeoutSeconds: 40, networkAllowed: true });
     assert.equal(edited.statusCode, 200, edited.body);

@@ -10,7 +10,7 @@ import { HttpProblem } from '../errors';
 import { deadLetterView, failureView } from '../failure-views';
 import type { TemporalLinks } from '../links';
 import { buildTaskStory } from '../task-story';
-import { parseRequest } from '../validate';
+import { idParams, keyed, objectId, pageLimit, time, type ZodTypeProvider } from '../schemas';
 import { findJob } from './lookups';
 
 /** Most records one replay request starts (the page says so when more match). */
@@ -26,25 +26,6 @@ export interface FailureRouteDeps {
 
 const MESSAGE_STEPS = Object.values(FailureStep).filter((step) => step !== FailureStep.Bridge) as [FailureStep, ...FailureStep[]];
 
-const time = z
-  .string()
-  .trim()
-  .min(1)
-  .transform((value, context) => {
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) {
-      context.addIssue({ code: 'custom', message: `"${value}" is not a time (ISO 8601, e.g. 2026-11-23T10:00:00Z)` });
-      return z.NEVER;
-    }
-    return date;
-  });
-const objectId = (what: string) =>
-  z
-    .string()
-    .regex(/^[0-9a-fA-F]{24}$/, `not a ${what} id (24 hex digits)`)
-    .transform((value) => new ObjectId(value));
-const limit = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
-
 const filterFields = {
   step: z.enum(MESSAGE_STEPS).optional(),
   errorType: z.string().trim().min(1).max(200).optional(),
@@ -52,31 +33,33 @@ const filterFields = {
   since: time.optional(),
   until: time.optional(),
 };
-const failureListQuery = z.strictObject({
-  ...filterFields,
-  status: z.enum(['failed', 'replaying', 'replayed']).optional(),
-  before: objectId('failed-message').optional(),
-  limit: limit(50, 500),
-});
-const failureCountQuery = z.strictObject({ ...filterFields, status: z.enum(['failed', 'replaying', 'replayed']).optional() });
+const failureStatus = z.enum(['failed', 'replaying', 'replayed']).optional();
+/** `until` no earlier than `since`, for every schema that takes both. */
+const inOrder = (times: { since?: Date | undefined; until?: Date | undefined }) => !(times.since && times.until && times.since > times.until);
+const orderRule = { ...keyed('errors.request.time_order'), path: ['until'] };
+
+const filter = z.strictObject(filterFields).refine(inOrder, orderRule);
+const failureListQuery = z
+  .strictObject({ ...filterFields, status: failureStatus, before: objectId.optional(), limit: pageLimit(50, 500) })
+  .refine(inOrder, orderRule);
+const failureCountQuery = z.strictObject({ ...filterFields, status: failureStatus }).refine(inOrder, orderRule);
 const replayBody = z
   .strictObject({
-    ids: z.array(objectId('failed-message')).min(1).max(MAX_REPLAY_PER_REQUEST).optional(),
-    filter: z.strictObject(filterFields).optional(),
+    ids: z.array(objectId).min(1).max(MAX_REPLAY_PER_REQUEST).optional(),
+    filter: filter.optional(),
   })
-  .refine((body) => (body.ids === undefined) !== (body.filter === undefined), {
-    message: 'send either "ids" (the selected failures) or "filter" (every failed one matching it; {} for all)',
-  });
-const deadLetterQuery = z.strictObject({
-  reason: z.string().trim().min(1).max(200).optional(),
-  since: time.optional(),
-  until: time.optional(),
-  before: objectId('dead-letter').optional(),
-  limit: limit(50, 500),
-});
-const idParams = (what: string) => z.strictObject({ id: objectId(what) });
+  .refine((body) => (body.ids === undefined) !== (body.filter === undefined), keyed('errors.request.replay_target'));
+const deadLetterQuery = z
+  .strictObject({
+    reason: z.string().trim().min(1).max(200).optional(),
+    since: time.optional(),
+    until: time.optional(),
+    before: objectId.optional(),
+    limit: pageLimit(50, 500),
+  })
+  .refine(inOrder, orderRule);
 
-type FilterInput = z.infer<z.ZodObject<typeof filterFields>>;
+type FilterInput = z.infer<typeof filter>;
 
 /**
  * Failed messages (filter, page, replay one / the selected / all matching, each replay's
@@ -84,10 +67,10 @@ type FilterInput = z.infer<z.ZodObject<typeof filterFields>>;
  */
 export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDeps): void {
   const { store, links, failedMessages } = deps;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
   async function toQuery(filter: FilterInput): Promise<FailedMessagePageQuery> {
     const job = filter.job ? (await findJob(store, filter.job)).id.toHexString() : undefined;
-    if (filter.since && filter.until && filter.since > filter.until) throw new HttpProblem(400, 'bad_request', message('failures.error.bad_field', { detail: 'since: after until' }));
     return {
       steps: filter.step ? [filter.step] : MESSAGE_STEPS,
       ...(filter.errorType ? { errorType: filter.errorType } : {}),
@@ -108,8 +91,8 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
     return deps.replay(records);
   }
 
-  app.get('/api/failures', async (request) => {
-    const query = parseRequest(failureListQuery, request.query, 'query');
+  api.get('/api/failures', { schema: { querystring: failureListQuery } }, async (request) => {
+    const { query } = request;
     const page = await failedMessages.page({
       ...(await toQuery(query)),
       ...(query.status ? { status: query.status } : {}),
@@ -121,14 +104,14 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
   });
 
   /** How many match (counted up to the most one replay starts): what the page's confirmation names. */
-  app.get('/api/failures/count', async (request) => {
-    const query = parseRequest(failureCountQuery, request.query, 'query');
+  api.get('/api/failures/count', { schema: { querystring: failureCountQuery } }, async (request) => {
+    const { query } = request;
     const counted = await failedMessages.countUpTo({ ...(await toQuery(query)), ...(query.status ? { status: query.status } : {}) }, MAX_REPLAY_PER_REQUEST);
     return { ...counted, cap: MAX_REPLAY_PER_REQUEST };
   });
 
-  app.get('/api/failures/:id', async (request) => {
-    const { id } = parseRequest(idParams('failed-message'), request.params, 'params');
+  api.get('/api/failures/:id', { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params;
     const record = await failedMessages.findById(id.toHexString());
     if (!record) throw new HttpProblem(404, 'unknown_failure', message('failures.error.unknown_failure', { id: id.toHexString() }));
     return { failure: failureView(record, links, await jobNamesOf([record])) };
@@ -138,8 +121,8 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
    * Replays the selected failures (`ids`) or every failed one matching `filter`, newest first,
    * at most MAX_REPLAY_PER_REQUEST; `matched` says how many matched, `started` how many runs began.
    */
-  app.post('/api/failures/replay', async (request) => {
-    const body = parseRequest(replayBody, request.body, 'body');
+  api.post('/api/failures/replay', { schema: { body: replayBody } }, async (request) => {
+    const { body } = request;
     let records: FailedMessageDocument[];
     let matched: { count: number; atLeast: boolean };
     if (body.ids) {
@@ -163,8 +146,8 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
     };
   });
 
-  app.get('/api/dead-letters', async (request) => {
-    const query = parseRequest(deadLetterQuery, request.query, 'query');
+  api.get('/api/dead-letters', { schema: { querystring: deadLetterQuery } }, async (request) => {
+    const { query } = request;
     const page = await failedMessages.page({
       steps: [FailureStep.Bridge],
       ...(query.reason ? { errorType: query.reason } : {}),
@@ -176,23 +159,23 @@ export function registerFailureRoutes(app: FastifyInstance, deps: FailureRouteDe
     return { deadLetters: page.records.map((record) => deadLetterView(record, links)), next: page.next };
   });
 
-  app.get('/api/dead-letters/:id', async (request) => {
-    const { id } = parseRequest(idParams('dead-letter'), request.params, 'params');
+  api.get('/api/dead-letters/:id', { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params;
     const record = await failedMessages.findById(id.toHexString());
     if (!record || record.step !== FailureStep.Bridge) throw new HttpProblem(404, 'unknown_dead_letter', message('failures.error.unknown_dead_letter', { id: id.toHexString() }));
     return { deadLetter: deadLetterView(record, links) };
   });
 
-  app.get('/api/tasks/:id', async (request) => {
-    const { id } = parseRequest(idParams('task'), request.params, 'params');
+  api.get('/api/tasks/:id', { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params;
     const story = await buildTaskStory({ store, failedMessages, links }, id);
     if (!story) throw new HttpProblem(404, 'unknown_task', message('failures.error.unknown_task', { id: id.toHexString() }));
     return story;
   });
 
   /** Feeds a task whose download failed to the pipeline again: its recorded failure is replayed. */
-  app.post('/api/tasks/:id/retry', async (request) => {
-    const { id } = parseRequest(idParams('task'), request.params, 'params');
+  api.post('/api/tasks/:id/retry', { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params;
     const retry = await retryTask({ tasks: store.tasks, failedMessages, replay }, id);
     if (!retry.ok && retry.problem === 'unknown_task') throw new HttpProblem(404, 'unknown_task', message('failures.error.unknown_task', { id: id.toHexString() }));
     if (!retry.ok) throw new HttpProblem(409, 'not_retryable', message('failures.error.not_retryable', { id: id.toHexString(), reason: retry.reason }));

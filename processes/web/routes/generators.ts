@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { ObjectId } from 'mongodb';
 import { z } from 'zod';
 import { GENERATOR_STATUS_NAMES, GeneratorStatus, MAX_GENERATOR_CODE_BYTES, type Generator } from '../../../store/generators';
 import type { GeneratorRun } from '../../../store/generator-logs';
@@ -9,8 +8,8 @@ import type { GeneratorConsole, GeneratorScheduleState } from '../../../starters
 import { HttpProblem } from '../errors';
 import type { TemporalLinks } from '../links';
 import { generatorView, runView } from '../views';
-import { parseRequest } from '../validate';
-import { findJob, parseObjectId } from './lookups';
+import { idParams, objectId, pageLimit, type ZodTypeProvider } from '../schemas';
+import { findJob } from './lookups';
 
 interface GeneratorRouteDeps {
   console: GeneratorConsole;
@@ -18,7 +17,6 @@ interface GeneratorRouteDeps {
   links: TemporalLinks;
 }
 
-const idParams = z.object({ id: z.string() }).strict();
 const editBody = z
   .object({
     cron: z.string().max(128).nullable().optional(),
@@ -38,12 +36,13 @@ const codeBody = z
   .strict();
 const pauseBody = z.object({ reason: z.string().max(500).optional() }).strict();
 const emptyBody = z.object({}).strict();
-const listQuery = z.object({ job: z.string().min(1).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).strict();
+const listQuery = z.object({ job: z.string().min(1).optional(), limit: pageLimit(200, 500) }).strict();
 const runsQuery = z
   .object({
     failed: z.enum(['true', 'false', '1', '0']).optional(),
-    before: z.string().regex(/^[0-9a-fA-F]{24}$/, 'the "next" value of the previous page').optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
+    /** The `next` of the previous page. */
+    before: objectId.optional(),
+    limit: pageLimit(20, 500),
   })
   .strict();
 
@@ -52,13 +51,13 @@ const runsQuery = z
  * run now, test) and its runs, paged on the server. Each edit makes the Temporal Schedule follow.
  */
 export function registerGeneratorRoutes(app: FastifyInstance, { console: generators, store, links }: GeneratorRouteDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
   const view = (generator: Generator, schedule: GeneratorScheduleState) => consoleGeneratorView(generator, schedule, links);
-  const idOf = (params: unknown): ObjectId => parseObjectId(parseRequest(idParams, params, 'params').id, 'generator');
 
-  app.get('/api/generators', async (request) => {
-    const query = parseRequest(listQuery, request.query, 'query');
+  api.get('/api/generators', { schema: { querystring: listQuery } }, async (request) => {
+    const { query } = request;
     const job = query.job ? await findJob(store, query.job) : undefined;
-    const list = await store.generators.list({ ...(job ? { job: job.id } : {}), limit: query.limit ?? 200 });
+    const list = await store.generators.list({ ...(job ? { job: job.id } : {}), limit: query.limit });
     const lastRuns = await Promise.all(list.map((generator) => store.generatorLogs.page({ generator: generator.id, limit: 1 })));
     return {
       generators: await Promise.all(
@@ -70,27 +69,23 @@ export function registerGeneratorRoutes(app: FastifyInstance, { console: generat
     };
   });
 
-  app.get('/api/generators/:id/schedule', async (request) => {
-    const { generator, schedule } = await generators.get(idOf(request.params));
+  api.get('/api/generators/:id/schedule', { schema: { params: idParams } }, async (request) => {
+    const { generator, schedule } = await generators.get(request.params.id);
     return { generator: view(generator, schedule) };
   });
 
-  app.patch('/api/generators/:id', async (request) => {
-    const id = idOf(request.params);
-    const body = parseRequest(editBody, request.body, 'body');
-    const result = await generators.edit(id, body);
+  api.patch('/api/generators/:id', { schema: { params: idParams, body: editBody } }, async (request) => {
+    const result = await generators.edit(request.params.id, request.body);
     return { generator: view(result.generator, result.schedule), warning: result.warning ?? null };
   });
 
-  app.put('/api/generators/:id/code', async (request) => {
-    const id = idOf(request.params);
-    const body = parseRequest(codeBody, request.body, 'body');
-    const result = await generators.replaceCode(id, body);
+  api.put('/api/generators/:id/code', { schema: { params: idParams, body: codeBody } }, async (request) => {
+    const result = await generators.replaceCode(request.params.id, request.body);
     return { generator: view(result.generator, result.schedule), revision: result.revision, warning: result.warning ?? null };
   });
 
-  app.get('/api/generators/:id/revisions', async (request) => {
-    const generator = await generators.find(idOf(request.params));
+  api.get('/api/generators/:id/revisions', { schema: { params: idParams } }, async (request) => {
+    const generator = await generators.find(request.params.id);
     const revisions = await store.generatorRevisions.list(generator.id);
     return {
       current: generator.revision,
@@ -98,37 +93,29 @@ export function registerGeneratorRoutes(app: FastifyInstance, { console: generat
     };
   });
 
-  app.delete('/api/generators/:id', async (request) => {
-    const result = await generators.remove(idOf(request.params));
+  api.delete('/api/generators/:id', { schema: { params: idParams } }, async (request) => {
+    const result = await generators.remove(request.params.id);
     return { deleted: true, generatorId: result.generatorId, warning: result.warning ?? null };
   });
 
-  app.post('/api/generators/:id/pause', async (request) => {
-    const id = idOf(request.params);
-    const body = parseRequest(pauseBody, request.body, 'body');
-    const result = await generators.pause(id, body.reason);
+  api.post('/api/generators/:id/pause', { schema: { params: idParams, body: pauseBody } }, async (request) => {
+    const result = await generators.pause(request.params.id, request.body.reason);
     return { generator: view(result.generator, result.schedule), warning: result.warning ?? null };
   });
 
-  app.post('/api/generators/:id/resume', async (request) => {
-    const id = idOf(request.params);
-    parseRequest(emptyBody, request.body, 'body');
-    const result = await generators.resume(id);
+  api.post('/api/generators/:id/resume', { schema: { params: idParams, body: emptyBody } }, async (request) => {
+    const result = await generators.resume(request.params.id);
     return { generator: view(result.generator, result.schedule), warning: result.warning ?? null };
   });
 
-  app.post('/api/generators/:id/run', async (request, reply) => {
-    const id = idOf(request.params);
-    parseRequest(emptyBody, request.body, 'body');
-    const started = await generators.runNow(id);
+  api.post('/api/generators/:id/run', { schema: { params: idParams, body: emptyBody } }, async (request, reply) => {
+    const started = await generators.runNow(request.params.id);
     if (!started.ok) throw new HttpProblem(started.kind === 'unknown_generator' ? 404 : 502, started.kind, started.message);
     return reply.code(202).send({ ...started, links: { run: links.run(started.workflowId, started.runId) } });
   });
 
-  app.post('/api/generators/:id/test', async (request) => {
-    const id = idOf(request.params);
-    parseRequest(emptyBody, request.body, 'body');
-    const result = await generators.test(id);
+  api.post('/api/generators/:id/test', { schema: { params: idParams, body: emptyBody } }, async (request) => {
+    const result = await generators.test(request.params.id);
     return {
       generator: view(result.generator, result.schedule),
       report: result.report,
@@ -138,14 +125,12 @@ export function registerGeneratorRoutes(app: FastifyInstance, { console: generat
     };
   });
 
-  app.get('/api/generators/:id/runs', async (request) => {
-    const id = idOf(request.params);
-    const query = parseRequest(runsQuery, request.query, 'query');
-    const limit = query.limit ?? 20;
-    const page = await generators.runs(id, {
+  api.get('/api/generators/:id/runs', { schema: { params: idParams, querystring: runsQuery } }, async (request) => {
+    const { query } = request;
+    const page = await generators.runs(request.params.id, {
       failedOnly: query.failed === 'true' || query.failed === '1',
-      ...(query.before ? { before: parseObjectId(query.before, 'before') } : {}),
-      limit,
+      ...(query.before ? { before: query.before } : {}),
+      limit: query.limit,
     });
     return { runs: page.runs.map((run) => consoleRunView(run, links)), next: page.next };
   });

@@ -1,10 +1,10 @@
-import { message } from '../../../infra/i18n/i18n';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { JobStatus, uriRulesFrom } from '../../../store/jobs';
 import type { Store } from '../../../store/store';
 import { setJobStatus, type ScheduleSync } from '../../../starters/generator-schedule-sync';
-import { HttpProblem } from '../errors';
 import type { TemporalLinks } from '../links';
+import { jobParams, type ZodTypeProvider } from '../schemas';
 import { jobView } from '../views';
 import { findJob } from './lookups';
 
@@ -14,41 +14,40 @@ interface JobDeps {
   schedules?: Pick<ScheduleSync, 'syncJob'>;
 }
 
-interface NewJobBody {
-  name?: unknown;
-  info?: unknown;
-  customer?: unknown;
-  uriRules?: Record<string, unknown>;
-}
+/** Blank optional text (the page sends its empty fields) counts as absent. */
+const optionalText = z.string().nullable().optional();
+const newJobBody = z.strictObject({
+  name: z.string().trim().min(1),
+  info: optionalText,
+  customer: optionalText,
+  uriRules: z
+    .strictObject({ keepFragment: z.boolean().optional(), sortQuery: z.boolean().optional(), dropTrackingParams: z.boolean().optional(), stripSessionIds: z.boolean().optional() })
+    .optional(),
+});
+const statusBody = z.strictObject({ status: z.enum(['on', 'off']) });
 
 export function registerJobRoutes(app: FastifyInstance, { store, links, schedules }: JobDeps): void {
-  app.get('/api/jobs', async () => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get('/api/jobs', async () => {
     const jobs = await store.jobs.list();
     return { jobs: await Promise.all(jobs.map(async (job) => jobView(job, links, await store.tasks.countByStatus(job.id)))) };
   });
 
-  app.post<{ Body: NewJobBody }>('/api/jobs', async (request, reply) => {
-    const body = request.body ?? {};
-    if (typeof body.name !== 'string' || body.name.trim() === '') throw new HttpProblem(400, 'bad_request', message('errors.job_name_missing'));
-    const text = (value: unknown, field: string) => {
-      if (value === undefined || value === null || value === '') return undefined;
-      if (typeof value !== 'string') throw new HttpProblem(400, 'bad_request', message('errors.field_not_string', { field }));
-      return value;
-    };
+  api.post('/api/jobs', { schema: { body: newJobBody } }, async (request, reply) => {
+    const { body } = request;
     const job = await store.jobs.create({
       name: body.name,
-      info: text(body.info, 'info') ?? '',
-      customer: text(body.customer, 'customer') ?? null,
+      info: body.info || '',
+      customer: body.customer || null,
       uriRules: uriRulesFrom(body.uriRules ?? {}),
     });
     return reply.code(201).send({ job: jobView(job, links) });
   });
 
-  app.post<{ Params: { job: string }; Body: { status?: unknown } }>('/api/jobs/:job/status', async (request) => {
+  api.post('/api/jobs/:job/status', { schema: { params: jobParams, body: statusBody } }, async (request) => {
     const job = await findJob(store, request.params.job);
-    const wanted = request.body?.status;
-    if (wanted !== 'on' && wanted !== 'off') throw new HttpProblem(400, 'bad_request', message('errors.job_status'));
-    const status = wanted === 'on' ? JobStatus.On : JobStatus.Off;
+    const status = request.body.status === 'on' ? JobStatus.On : JobStatus.Off;
     const warnings = await setJobStatus({ store, ...(schedules ? { schedules } : {}) }, job.id, status);
     return { job: jobView({ ...job, status }, links), warnings };
   });

@@ -6,9 +6,11 @@ import type { IngestProgress, IngestReceipt } from '../../../domain/ingest/recei
 import type { IngestService } from '../../../domain/ingest/service';
 import { spoolToTempFile } from '../../../domain/ingest/spool';
 import type { Logger } from '../../../infra/logging/logger';
+import { z } from 'zod';
 import { MAX_GENERATOR_CODE_BYTES } from '../../../store/generators';
 import { HttpProblem, toErrorReply } from '../errors';
 import type { TemporalLinks } from '../links';
+import { jobParams, keyed, type ZodTypeProvider } from '../schemas';
 import { generatorView, receiptView } from '../views';
 
 interface SubmitDeps {
@@ -18,24 +20,27 @@ interface SubmitDeps {
   maxUploadBytes: number;
 }
 
+const urisBody = z
+  .strictObject({ uris: z.array(z.string()).optional(), text: z.string().optional() })
+  .refine((body) => (body.uris === undefined) !== (body.text === undefined), keyed('errors.request.uris_body'));
+const configBody = z.strictObject({ config: z.string() });
+
 /** The seed's inputs: typed URIs, the configuration string, a CSV/TXT file, a generator script. */
 export function registerSubmitRoutes(app: FastifyInstance, { ingest, logger, links, maxUploadBytes }: SubmitDeps): void {
-  app.post<{ Params: { job: string }; Body: { uris?: unknown; text?: unknown } }>('/api/jobs/:job/uris', async (request, reply) => {
-    const body = request.body ?? {};
-    let uris: string[];
-    if (Array.isArray(body.uris) && body.uris.every((uri) => typeof uri === 'string')) uris = body.uris as string[];
-    else if (typeof body.text === 'string') uris = body.text.split(/\r\n|\n|\r/);
-    else throw new HttpProblem(400, 'bad_request', message('errors.uris_body'));
-    return respondWithReceipt(request, reply, logger, (onProgress) => ingest.submitUris({ job: request.params.job, uris, onProgress }));
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.post('/api/jobs/:job/uris', { schema: { params: jobParams, body: urisBody } }, async (request, reply) => {
+    const { uris, text } = request.body;
+    const lines = uris ?? (text ?? '').split(/\r\n|\n|\r/);
+    return respondWithReceipt(request, reply, logger, (onProgress) => ingest.submitUris({ job: request.params.job, uris: lines, onProgress }));
   });
 
-  app.post<{ Params: { job: string }; Body: { config?: unknown } }>('/api/jobs/:job/config', async (request, reply) => {
-    const config = request.body?.config;
-    if (typeof config !== 'string') throw new HttpProblem(400, 'bad_request', message('errors.config_body'));
-    return respondWithReceipt(request, reply, logger, (onProgress) => ingest.submitConfig({ job: request.params.job, config, onProgress }));
-  });
+  api.post('/api/jobs/:job/config', { schema: { params: jobParams, body: configBody } }, async (request, reply) =>
+    respondWithReceipt(request, reply, logger, (onProgress) => ingest.submitConfig({ job: request.params.job, config: request.body.config, onProgress })),
+  );
 
-  app.post<{ Params: { job: string } }>('/api/jobs/:job/files', async (request, reply) => {
+  // Multipart: streamed, so its fields are read (and checked by the ingest service) as they arrive.
+  api.post('/api/jobs/:job/files', { schema: { params: jobParams } }, async (request, reply) => {
     const part = await uploadedFile(request);
     const fields = fieldValues(part);
     const spooled = await spoolToTempFile(part.file, { maxBytes: maxUploadBytes });
@@ -64,7 +69,7 @@ export function registerSubmitRoutes(app: FastifyInstance, { ingest, logger, lin
     }
   });
 
-  app.post<{ Params: { job: string } }>('/api/jobs/:job/scripts', async (request, reply) => {
+  api.post('/api/jobs/:job/scripts', { schema: { params: jobParams } }, async (request, reply) => {
     const part = await uploadedFile(request);
     const fields = fieldValues(part);
     const bytes = await readLimited(part.file, Math.min(maxUploadBytes, MAX_GENERATOR_CODE_BYTES));
