@@ -2,13 +2,16 @@ import { activityInfo, Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { ObjectId } from 'mongodb';
 import type { GeneratorRunStateRepository } from '../store/generator-run-state';
-import { createUriSink, type UriCounts } from '../domain/generators/uri-sink';
+import { inputLine } from '../domain/ingest/line-sources';
+import { createUriTaskWriter } from '../domain/ingest/uri-task-writer';
 import type { Logger } from '../infra/logging/logger';
 import { sandboxLimits, type SandboxLimits } from '../infra/sandbox/limits';
 import { runSandboxedScript, scriptNotRun, ScriptOutcome, type SandboxMode, type ScriptResult } from '../infra/sandbox/run-script';
 import { detectScriptLanguage, UnsupportedScriptError } from '../infra/sandbox/script-language';
+import { TaskSource } from '../store/crawler-tasks';
 import { GeneratorLogStatus } from '../store/generator-logs';
 import { LogSource } from '../store/ingest-logs';
+import type { IngestCounts } from '../store/ingest-runs';
 import { JobStatus } from '../store/jobs';
 import type { Store } from '../store/store';
 import type { CrawlflowMetrics } from '../infra/metrics/metrics';
@@ -51,6 +54,23 @@ export interface GeneratorRunRequest {
   /** What started the run, kept in the run log. */
   trigger: string;
 }
+
+/** What a generator run's stdout amounted to. */
+export interface UriCounts {
+  /** Stored as new crawler tasks. */
+  new: number;
+  /** Already in the job (or printed twice): not stored again. */
+  duplicate: number;
+  /** Not a URI crawlflow accepts (garbage, a bad scheme, an overlong line…). */
+  invalid: number;
+  /** Valid and new but could not be saved (each one is in the failure log). */
+  failed: number;
+  /** Empty lines, skipped without counting as invalid. */
+  blank: number;
+}
+
+/** Invalid lines of one run written to the error log: a script's output is untrusted and may be all garbage. */
+const MAX_LOGGED_INVALID_LINES = 100;
 
 /** One run as the workflow and the run log see it. Small: it goes into Temporal history. */
 export interface GeneratorRunSummary extends Omit<UriCounts, 'blank'> {
@@ -120,16 +140,24 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
         return { ...named, ...(job ? { jobName: job.name } : {}), outcome: GeneratorRunOutcome.Skipped, reason, durationMs: Date.now() - started };
       }
 
-      const sink = createUriSink({
+      const writer = createUriTaskWriter({
         tasks: store.tasks,
         logs: store.logs,
-        job: job.id,
-        generator: generator.id,
+        logger,
+        tasksOf: { job: job.id, generator: generator.id, source: TaskSource.Generator },
+        logContext: { job: job.id, generator: generator.id, source: LogSource.Generator, workflowId },
         policy: { allowedSchemes: deps.allowedSchemes, ...job.uriRules },
-        workflowId,
+        maxLoggedInvalid: MAX_LOGGED_INVALID_LINES,
+        // A scheduled generator prints mostly what its last run stored: a duplicate is the normal
+        // case here, counted in the run log, not an error worth a row each.
+        logDuplicates: false,
+        // Temporal retries the whole run and a rerun stores nothing twice: give up at the first
+        // batch that stores nothing, rather than count URIs as failed that the retry will store.
+        maxFailedBatches: 1,
       });
+      let lineNumber = 0;
       const urisNewBefore = (previous?.urisNewBefore ?? 0) + (previous?.urisNew ?? 0);
-      const heartbeat = () => context.heartbeat({ urisNewBefore, urisNew: sink.counts().new } satisfies RunProgress);
+      const heartbeat = () => context.heartbeat({ urisNewBefore, urisNew: writer.counts().accepted } satisfies RunProgress);
       const ticker = setInterval(heartbeat, deps.heartbeatIntervalMs ?? 5000);
 
       let result: ScriptResult;
@@ -145,13 +173,17 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
           signal: context.cancellationSignal,
           logger,
           onLines: async (lines) => {
-            await sink.accept(lines);
+            for (const line of lines) await writer.add(inputLine(++lineNumber, line));
+            // The script may pause after this chunk: what it printed is written now, not at the next one.
+            await writer.flush();
             heartbeat();
           },
         });
+        await writer.finish();
       } catch (error) {
         if (!(error instanceof UnsupportedScriptError)) {
           // The store failed under the run: log this attempt, then let Temporal retry the run.
+          await writer.stop();
           await writeRunLog(failedAttempt(error, Date.now() - started)).catch(() => undefined);
           throw error;
         }
@@ -160,7 +192,7 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
         clearInterval(ticker);
       }
 
-      const counts = sink.counts();
+      const counts = uriCounts(writer.counts());
       // A deterministic script prints again what an earlier attempt stored: count those as new.
       const urisNew = counts.new + urisNewBefore;
       const duplicate = Math.max(0, counts.duplicate - urisNewBefore);
@@ -240,7 +272,7 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
       }
 
       function failedAttempt(error: unknown, durationMs: number) {
-        const counts = sink.counts();
+        const counts = uriCounts(writer.counts());
         const reason = `attempt ${info.attempt} stopped: ${(error as Error).message}; Temporal retries the run`;
         return {
           summary: { ...named, jobName: job!.name, outcome: GeneratorRunOutcome.Failed, ...counts, noNewUris: false, durationMs, reason },
@@ -254,6 +286,10 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
 }
 
 export type GeneratorRunActivities = ReturnType<typeof createGeneratorRunActivities>;
+
+function uriCounts(counts: IngestCounts): UriCounts {
+  return { new: counts.accepted, duplicate: counts.duplicate, invalid: counts.invalid, failed: counts.failed, blank: counts.skipped };
+}
 
 /** The generator's own limit, kept inside the activity's timeout (minus room to write the log). */
 function wallTimeSeconds(generatorSeconds: number, startToCloseMs: number | undefined): number {

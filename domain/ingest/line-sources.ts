@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { parse as parseCsv, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { MAX_LOGGED_INPUT_CHARS } from '../../store/ingest-logs';
-import { LineBreaks, readLines } from '../../infra/text/lines';
+import { LineBreaks, readLines, type SplitLine } from '../../infra/text/lines';
 import { IngestInputError, InputProblem } from './errors';
 
 /** One line of input (a TXT line, the URI cell of a CSV row, one typed string). */
@@ -43,6 +43,12 @@ export function listSource(strings: readonly string[]): LineSource {
   };
 }
 
+/** A line from the line splitter (a file, a script's stdout) as the task writer takes it: an overlong one by its head and real length. */
+export function inputLine(number: number, line: SplitLine): InputLine {
+  const text = line.kind === 'line' ? line.text : line.head;
+  return { line: number, text, length: line.kind === 'line' ? text.length : line.length, skip: text.trim() === '' };
+}
+
 function cut(line: InputLine): InputLine {
   return line.text.length > MAX_LOGGED_INPUT_CHARS ? { ...line, text: line.text.slice(0, MAX_LOGGED_INPUT_CHARS) } : line;
 }
@@ -71,10 +77,7 @@ export function textFileSource(path: string, options: { encoding: string; totalB
         maxLineLength: MAX_LOGGED_INPUT_CHARS,
         headChars: MAX_LOGGED_INPUT_CHARS,
       });
-      for await (const line of lines) {
-        const text = line.kind === 'line' ? line.text : line.head;
-        yield { line: line.number, text, length: line.kind === 'line' ? text.length : line.length, skip: text.trim() === '' };
-      }
+      for await (const line of lines) yield inputLine(line.number, line);
     })(),
   };
 }
