@@ -30,7 +30,9 @@ function clusterSuite() {
 }
 
 const requested = process.argv.slice(2);
-const files = (requested.length > 0 ? requested.map((file) => resolve(file)) : profile === 'cluster' ? clusterSuite() : findTests(join(root, 'test')))
+// A folder given on the command line means every test file below it.
+const expand = (entry) => (statSync(resolve(entry)).isDirectory() ? findTests(resolve(entry)) : [resolve(entry)]);
+const files = (requested.length > 0 ? requested.flatMap(expand) : profile === 'cluster' ? clusterSuite() : findTests(join(root, 'test')))
   .sort()
   .map((file) => relative(root, file));
 
