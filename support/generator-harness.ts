@@ -105,7 +105,7 @@ export async function startGeneratorHarness(options: GeneratorHarnessOptions = {
       metrics,
       alerts: alertRepository,
       alerting,
-      mailer: { sendMail: async () => ({}) },
+      mailer: { sendMail: async () => ({ envelope: { from: 'test@localhost', to: [] }, messageId: '' }) },
       mail: { from: 'test@localhost', recipients: [], subjectPrefix: '' },
       workflowUrl: (id) => id,
     });
