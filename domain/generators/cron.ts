@@ -32,7 +32,8 @@ export function checkGeneratorCron(input: string): CronCheck {
     return { ok: false, reason: `the ${FIELD_NAMES[odd]} field "${fields[odd]}" may hold only numbers, names, *, ",", "/" and "-"` };
   }
   try {
-    new Cron(cron, { paused: true, timezone: 'UTC' }).stop();
+    // sloppyRanges: croner 10 refuses a numeric-start step ("5/5") by default; croner 9 and Temporal take it.
+    new Cron(cron, { paused: true, timezone: 'UTC', sloppyRanges: true }).stop();
   } catch (error) {
     return { ok: false, reason: `invalid cron "${cron}": ${(error as Error).message.replace(/^CronPattern: /, '')}` };
   }

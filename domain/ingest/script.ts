@@ -74,7 +74,8 @@ export function checkCron(value: string | null | undefined): string | null {
   }
   let next: Date | null;
   try {
-    next = new Cron(cron, { paused: true }).nextRun();
+    // sloppyRanges: croner 10 refuses a numeric-start step ("5/5") by default; croner 9 and Temporal take it.
+    next = new Cron(cron, { paused: true, sloppyRanges: true }).nextRun();
   } catch (error) {
     throw new IngestInputError(InputProblem.BadCron, message('errors.cron_invalid', { cron, detail: (error as Error).message.replace(/^CronPattern: /, '') }));
   }
