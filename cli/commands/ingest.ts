@@ -85,7 +85,7 @@ export function registerIngestCommand(program: Command): void {
         if (receipt.status !== 'done' || receipt.counts.failed > 0) process.exitCode = 1;
       } catch (error) {
         if (error instanceof IngestInputError) throw new UsageError(error.message);
-        if (error instanceof IngestSaveError) throw new Error(error.message);
+        if (error instanceof IngestSaveError) throw new Error(error.message, { cause: error });
         throw error;
       } finally {
         await schedules.close();

@@ -94,7 +94,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     if (!options.fallbackToFreePort) {
-      throw new Error(`metrics port ${hostPort(options.host, options.port)} is already in use; set METRICS_PORT to a free port`);
+      throw new Error(`metrics port ${hostPort(options.host, options.port)} is already in use; set METRICS_PORT to a free port`, { cause: error });
     }
     options.logger.warn({ port: options.port }, 'default metrics port in use; listening on a free port instead');
     await listen(server, options.host, 0);

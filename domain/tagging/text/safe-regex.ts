@@ -27,7 +27,7 @@ export function compileSafeRegex(pattern: string, options: SafeRegexOptions = {}
   try {
     return RE2JS.compile(pattern, flags);
   } catch (error) {
-    throw new Error(`not a valid RE2 regular expression: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`not a valid RE2 regular expression: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
