@@ -76,12 +76,17 @@ export async function watchLeaders(survivors: string[], nodeId: number, topics: 
 export async function groupCoordinatorNode(admin: Admin, groupId: string): Promise<number> {
   const [offsets] = (await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics;
   if (!offsets || offsets.partitions.length === 0) throw new Error('__consumer_offsets has no partitions yet: has any consumer group joined?');
-  let hash = 0;
-  for (let index = 0; index < groupId.length; index++) hash = (Math.imul(31, hash) + groupId.charCodeAt(index)) | 0;
-  const partitionId = (hash === -2147483648 ? 0 : Math.abs(hash)) % offsets.partitions.length;
+  const partitionId = coordinatorPartition(groupId, offsets.partitions.length);
   const partition = offsets.partitions.find((candidate) => candidate.partitionId === partitionId);
   if (!partition || partition.leader < 0) throw new Error(`__consumer_offsets/${partitionId} (group ${groupId}) has no leader`);
   return partition.leader;
+}
+
+/** The `__consumer_offsets` partition of a group: Kafka's Utils.abs(groupId.hashCode()) % partitions. */
+export function coordinatorPartition(groupId: string, partitions: number): number {
+  let hash = 0; // Java's String.hashCode: UTF-16 code units, 32-bit overflow
+  for (let index = 0; index < groupId.length; index++) hash = (Math.imul(31, hash) + groupId.charCodeAt(index)) | 0;
+  return (hash === -2147483648 ? 0 : Math.abs(hash)) % partitions;
 }
 
 /** Sets the topic's record timestamps to the broker's append time (it is the run's own topic). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { outputPause } from '../../bench/chaos/broker-fault';
+import { coordinatorPartition, outputPause } from '../../bench/chaos/broker-fault';
 import { createLedger } from '../../bench/chaos/ledger';
 
 describe('the chaos benchmark: output pause around a broker kill', () => {
@@ -35,5 +35,16 @@ describe('the chaos benchmark: output pause around a broker kill', () => {
     ledger.output('a', 900, 'ok', 800);
     ledger.output('a', 950, 'ok', Number.NaN);
     assert.deepEqual(ledger.appended(), [400, 800]);
+  });
+});
+
+describe('the chaos benchmark: which broker coordinates a group', () => {
+  it("finds a group's __consumer_offsets partition as Kafka does (abs of Java's String.hashCode, mod the partitions)", () => {
+    // "hello".hashCode() is 99162322 in Java; "polygenelubricants".hashCode() is Integer.MIN_VALUE (Utils.abs gives 0).
+    assert.equal(coordinatorPartition('hello', 50), 99162322 % 50);
+    assert.equal(coordinatorPartition('polygenelubricants', 7), 0);
+    // Measured on the cluster profile: these groups were coordinated from partitions 0 and 2 of 3.
+    assert.equal(coordinatorPartition('chaos-2f595827-bridge', 3), 0);
+    assert.equal(coordinatorPartition('chaos-57935d75-bridge', 3), 2);
   });
 });
