@@ -3,7 +3,7 @@
  * consume → fetch → tag → produce loop doing the same work on the same stack in the same run,
  * plus the Temporal dev server alone (empty workflows) to show its ceiling.
  *
- *   npm run bench:pipeline -- [--messages 600] [--rate-seconds 20] [--modes empty,plain,message,batch]
+ *   npm run bench:pipeline -- [--messages 600] [--rate-seconds 20] [--modes empty,plain,plain-fulltext,message,batch]
  *                             [--own-server [--server-flag KEY=VALUE…] [--drop-server-flag KEY…] [--sqlite-pragma P=V…]]
  *                             [--batch-size 64] [--batch-wait-ms 200] [--env KEY=VALUE…]
  *
@@ -21,6 +21,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeHtml } from '../domain/pages/decode-html';
+import { createContentExtractor } from '../domain/pages/content-extractor';
 import { htmlToPlainText } from '../domain/pages/html-text';
 import { createPageFetcher } from '../domain/pages/page-fetcher';
 import { createTaggingEngine } from '../domain/tagging';
@@ -33,7 +34,7 @@ const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '600' },
     'rate-seconds': { type: 'string', default: '20' },
-    modes: { type: 'string', default: 'empty,plain,message,batch' },
+    modes: { type: 'string', default: 'empty,plain,plain-fulltext,message,batch' },
     'own-server': { type: 'boolean', default: false },
     'server-flag': { type: 'string', multiple: true, default: [] },
     'drop-server-flag': { type: 'string', multiple: true, default: [] },
@@ -49,7 +50,7 @@ const RATE_SECONDS = positive('rate-seconds');
 const HISTORY_SAMPLE = positive('history-sample');
 const PIPELINE_MODES = ['message', 'batch'] as const;
 type PipelineMode = (typeof PIPELINE_MODES)[number];
-const ALL_MODES = ['empty', 'plain', ...PIPELINE_MODES] as const;
+const ALL_MODES = ['empty', 'plain', 'plain-fulltext', ...PIPELINE_MODES] as const;
 const MODES = values.modes.split(',').map((mode) => mode.trim());
 for (const mode of MODES) {
   if (!(ALL_MODES as readonly string[]).includes(mode)) throw new Error(`--modes: unknown mode "${mode}" (known: ${ALL_MODES.join(', ')})`);
@@ -223,7 +224,13 @@ async function countHistories(harness: PipelineHarness, mode: PipelineMode, ids:
 }
 
 /** The same work without Temporal: consume → fetch → tag → produce, 32 in flight. */
-async function plainLoop(harness: PipelineHarness, spider: SpiderServer): Promise<Measured> {
+/**
+ * The plain loop does the pipeline's work without Temporal: fetch, main content (the same
+ * extractor and threads the io worker uses), tag, produce. `fulltext` skips the main-content
+ * extraction (the whole page's text, on the loop's thread) — the baseline before the
+ * extractor existed, kept to compare runs recorded then.
+ */
+async function plainLoop(harness: PipelineHarness, spider: SpiderServer, extraction: 'main' | 'fulltext'): Promise<Measured> {
   const { kafka, config } = harness;
   const admin = kafka.admin();
   await admin.connect();
@@ -232,6 +239,7 @@ async function plainLoop(harness: PipelineHarness, spider: SpiderServer): Promis
   await admin.createTopics({ topics: [{ topic: inTopic, numPartitions: 2 }, { topic: outTopic, numPartitions: 2 }], waitForLeaders: true });
   const fetcher = createPageFetcher({ ...config.fetch, spiderApi: spider.spiderUrl });
   const engine = await createTaggingEngine({ serviceType: config.tagging.serviceType, threads: config.tagging.threads, watch: false, reloadSignal: null });
+  const extractor = extraction === 'main' ? createContentExtractor(config.extract) : undefined;
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: uniqueName('bench-plain') });
@@ -250,7 +258,7 @@ async function plainLoop(harness: PipelineHarness, spider: SpiderServer): Promis
               const message = JSON.parse(String(record.value)) as Record<string, unknown>;
               const page = await fetcher.fetchPage(String(message.url));
               const html = decodeHtml(page.body, page.contentType);
-              const content = htmlToPlainText(html);
+              const content = extractor ? (await extractor.extract(html)).text : htmlToPlainText(html);
               const [tagged] = await engine.tagBatch([{ ...message, content }]);
               return { key: String(message.id), value: JSON.stringify({ ...message, content, contentHtml: html, tags: tagged?.tags ?? [] }) };
             }),
@@ -267,7 +275,7 @@ async function plainLoop(harness: PipelineHarness, spider: SpiderServer): Promis
     const sender = kafka.producer();
     await sender.connect();
     const result = await drive(
-      'plain kafkajs loop (no Temporal)',
+      extraction === 'main' ? 'plain kafkajs loop (no Temporal)' : 'plain loop, full text instead of main content',
       async (batch) => void (await sender.send({ topic: inTopic, messages: batch.map((message) => ({ value: JSON.stringify(message) })) })),
       () => arrivals,
       messagesFor(uniqueName('plain'), N),
@@ -279,6 +287,7 @@ async function plainLoop(harness: PipelineHarness, spider: SpiderServer): Promis
     await collector.disconnect();
     await producer.disconnect();
     await engine.close();
+    await extractor?.close();
     await fetcher.close();
     await admin.deleteTopics({ topics: [inTopic, outTopic] }).catch(() => undefined);
     await admin.disconnect();
@@ -345,15 +354,18 @@ async function main(): Promise<void> {
   const rows: Measured[] = [];
   const modes = new Map<PipelineMode, ModeResult>();
   let plain: Measured | undefined;
+  let plainFullText: Measured | undefined;
   let empty: Measured | undefined;
   const load = loadavg()[0] ?? Number.NaN;
   try {
     for (const mode of MODES) {
-      if (mode === 'plain') {
+      if (mode === 'plain' || mode === 'plain-fulltext') {
         const harness = await startPipelineHarness({ env: harnessEnv(spider, server, 'message'), workers: false, bridge: false });
         try {
-          plain = await plainLoop(harness, spider);
-          rows.push(plain);
+          const measured = await plainLoop(harness, spider, mode === 'plain' ? 'main' : 'fulltext');
+          if (mode === 'plain') plain = measured;
+          else plainFullText = measured;
+          rows.push(measured);
         } finally {
           await harness.close();
         }
@@ -395,6 +407,7 @@ async function main(): Promise<void> {
     };
     const summary = {
       plain: round(plain?.perSecond),
+      plainFullText: round(plainFullText?.perSecond),
       message: round(modes.get('message')?.max.perSecond),
       batch: round(modes.get('batch')?.max.perSecond),
       messageRatio: ratio('message'),
