@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { findFreePort } from '../../infra/metrics/ports';
 import { serveProcessHealth } from '../../infra/metrics/process-health';
@@ -8,6 +7,7 @@ import { startPipelineHarness, type PipelineHarness } from '../../support/pipeli
 import { startSpiderServer, type SpiderServer } from '../../support/spider-server';
 import { requireStack, uniqueName } from '../../support/stack';
 import { sampleValue, scrape } from './prometheus-text';
+import { eventually } from '../../support/eventually';
 
 /** The crawlflow counters this test watches, by series. */
 const SERIES = {
@@ -82,7 +82,8 @@ describe('the pipeline counts its work on /metrics', () => {
     };
     let delta: Record<string, number> = {};
     let lag: number | undefined;
-    for (let attempt = 0; attempt < 120; attempt++) {
+    // Waits for the counters; on a timeout the asserts below say which one differs.
+    await eventually('the counters to show what was sent', async () => {
       const text = await scrape(health.url);
       const now = read(text);
       delta = Object.fromEntries(Object.keys(expected).map((key) => [key, now[key as keyof typeof SERIES] - before[key as keyof typeof SERIES]]));
@@ -91,9 +92,8 @@ describe('the pipeline counts its work on /metrics', () => {
         .filter((line) => line.startsWith('crawlflow_bridge_consumer_lag_messages{'))
         .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
       const bytes = now.fetchedBytes - before.fetchedBytes;
-      if (JSON.stringify(delta) === JSON.stringify(expected) && lag === 0 && bytes > 0) break;
-      await sleep(250);
-    }
+      return JSON.stringify(delta) === JSON.stringify(expected) && lag === 0 && bytes > 0;
+    }, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => undefined);
     assert.deepEqual(delta, expected);
     assert.equal(lag, 0, 'the bridge committed everything it consumed');
   });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -18,6 +17,7 @@ import { createFailedMessageRepository } from '../../store/failed-messages';
 import { closeTemporalClient, connectTemporalClient } from '../../infra/temporal/connection';
 import { requireStack, testConfig, uniqueName } from '../../support/stack';
 import { sampleValue } from './prometheus-text';
+import { eventually } from '../../support/eventually';
 
 const execFileAsync = promisify(execFile);
 const CLI = resolve(__dirname, '../../bin/crawlflow.js');
@@ -48,12 +48,14 @@ async function crawlflowStatus(extraEnv: Record<string, string> = {}, args: stri
 /** Reads the status until `accept` holds (the server's queue statistics refresh every few seconds). */
 async function statusWhere(accept: (status: SystemStatus) => boolean, what: string): Promise<SystemStatus> {
   let last: SystemStatus | undefined;
-  for (let attempt = 0; attempt < 40; attempt++) {
-    last = await gatherSystemStatus(config);
-    if (accept(last)) return last;
-    await sleep(500);
+  try {
+    return await eventually(what, async () => {
+      last = await gatherSystemStatus(config);
+      return accept(last) && last;
+    }, { timeoutMs: 20_000, intervalMs: 500 });
+  } catch (error) {
+    assert.fail(`${what} never showed; last status: ${JSON.stringify(last, null, 1)} (${String(error)})`);
   }
-  assert.fail(`${what} never showed; last status: ${JSON.stringify(last, null, 1)}`);
 }
 
 describe('crawlflow status', () => {
@@ -117,11 +119,10 @@ describe('crawlflow status', () => {
     const detach = observeTaskQueueBacklog(client.workflowService, config.temporal.namespace, config.temporal.taskQueues);
     try {
       const workflows = { task_queue: config.temporal.taskQueues.workflows };
-      let text = '';
-      for (let attempt = 0; attempt < 40 && sampleValue(text, 'crawlflow_task_queue_backlog_tasks', workflows) !== 2; attempt++) {
-        if (attempt > 0) await sleep(500);
-        text = await metricsRegistry.metrics();
-      }
+      const text = await eventually('a backlog of 2 in the gauge', async () => {
+        const scraped = await metricsRegistry.metrics();
+        return sampleValue(scraped, 'crawlflow_task_queue_backlog_tasks', workflows) === 2 && scraped;
+      }, { timeoutMs: 20_000, intervalMs: 500 });
       assert.equal(sampleValue(text, 'crawlflow_task_queue_backlog_tasks', workflows), 2);
       assert.ok((sampleValue(text, 'crawlflow_task_queue_backlog_age_seconds', workflows) ?? 0) > 0, 'the oldest task has an age');
       assert.equal(sampleValue(text, 'crawlflow_task_queue_backlog_tasks', { task_queue: config.temporal.taskQueues.io }), 0);

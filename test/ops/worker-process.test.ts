@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
@@ -13,16 +12,10 @@ import { runWorkers } from '../../workers/run-workers';
 import { requireStack, testConfig, testLogger, uniqueName } from '../../support/stack';
 import { sampleValue, scrape } from './prometheus-text';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { eventually } from '../../support/eventually';
 
-/** Polls `probe` until it returns true; the deadline is generous because several test files share two cores. */
-async function eventually(what: string, probe: () => Promise<boolean>, deadlineMs = 90_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (await probe().catch(() => false)) return;
-    await sleep(250);
-  }
-  assert.fail(`${what} did not happen`);
-}
+/** The deadline is generous: several test files share two cores. */
+const waitFor = (what: string, probe: () => Promise<boolean>) => eventually(what, probe, { timeoutMs: 90_000, intervalMs: 250 });
 
 async function readiness(url: string): Promise<{ status: number; checks: Array<{ name: string; ok: boolean; error?: string }> }> {
   const response = await fetch(`${url}/readyz`);
@@ -99,7 +92,7 @@ describe('a worker process serves metrics and health', () => {
       });
     }
     let text = '';
-    await eventually(`${runs} reportWorker activities in /metrics`, async () => {
+    await waitFor(`${runs} reportWorker activities in /metrics`, async () => {
       text = await scrape(metricsUrl);
       return sampleValue(text, 'temporal_activity_execution_latency_seconds_count', series) === before + runs;
     });
@@ -120,28 +113,28 @@ describe('a worker process serves metrics and health', () => {
   });
 
   it('sees its workers as a healthy system in crawlflow status', async () => {
-    await eventually('status reports every queue served', async () => (await gatherSystemStatus(config)).problems.length === 0);
+    await waitFor('status reports every queue served', async () => (await gatherSystemStatus(config)).problems.length === 0);
   });
 
   it('turns unready while Temporal is unreachable and ready again when it is back, staying alive', async () => {
     await temporalProxy.close();
-    await eventually('readiness names temporal as down', async () => {
+    await waitFor('readiness names temporal as down', async () => {
       const ready = await readiness(metricsUrl);
       return ready.status === 503 && ready.checks.some((check) => check.name === 'temporal' && !check.ok);
     });
     assert.equal((await fetch(`${metricsUrl}/healthz`)).status, 200, 'still alive');
     assert.equal((await fetch(`${metricsUrl}/metrics`)).status, 200, 'still scrapeable');
     await temporalProxy.open();
-    await eventually('readiness back to 200', async () => (await readiness(metricsUrl)).status === 200);
+    await waitFor('readiness back to 200', async () => (await readiness(metricsUrl)).status === 200);
   });
 
   it('turns unready while MongoDB is unreachable and ready again when it is back', async () => {
     await mongoProxy.close();
-    await eventually('readiness names mongodb as down', async () => {
+    await waitFor('readiness names mongodb as down', async () => {
       const ready = await readiness(metricsUrl);
       return ready.status === 503 && ready.checks.some((check) => check.name === 'mongodb' && !check.ok);
     });
     await mongoProxy.open();
-    await eventually('readiness back to 200', async () => (await readiness(metricsUrl)).status === 200);
+    await waitFor('readiness back to 200', async () => (await readiness(metricsUrl)).status === 200);
   });
 });
