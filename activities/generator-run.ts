@@ -5,9 +5,9 @@ import type { GeneratorRunStateRepository } from '../store/generator-run-state';
 import { inputLine } from '../domain/ingest/line-sources';
 import { createUriTaskWriter } from '../domain/ingest/uri-task-writer';
 import type { Logger } from '../infra/logging/logger';
-import { sandboxLimits, type SandboxLimits } from '../infra/sandbox/limits';
-import { runSandboxedScript, scriptNotRun, ScriptOutcome, type SandboxMode, type ScriptResult } from '../infra/sandbox/run-script';
-import { detectScriptLanguage, UnsupportedScriptError } from '../infra/sandbox/script-language';
+import { scriptNotRun, ScriptOutcome, type runSandboxedScript, type ScriptResult } from '../infra/sandbox/run-script';
+import { UnsupportedScriptError } from '../infra/sandbox/script-language';
+import { runGeneratorScript, type GeneratorSandbox } from './generator-script';
 import { TaskSource } from '../store/crawler-tasks';
 import { GeneratorLogStatus } from '../store/generator-logs';
 import { LogSource } from '../store/ingest-logs';
@@ -19,13 +19,7 @@ import type { CrawlflowMetrics } from '../infra/metrics/metrics';
 export interface GeneratorRunDeps {
   store: Pick<Store, 'generators' | 'jobs' | 'tasks' | 'generatorLogs' | 'logs'>;
   runState: Pick<GeneratorRunStateRepository, 'recordRun'>;
-  sandbox: {
-    mode: SandboxMode;
-    /** The unprivileged user scripts run as (SANDBOX_USER). */
-    user: string;
-    /** Limits beyond the defaults (the wall time comes from the generator). */
-    limits?: Partial<Omit<SandboxLimits, 'wallTimeSeconds'>>;
-  };
+  sandbox: GeneratorSandbox;
   /** URI schemes generators may produce (URI_ALLOWED_SCHEMES). */
   allowedSchemes: readonly string[];
   /** This worker's host name, for the run log. */
@@ -108,7 +102,6 @@ const MAX_STDERR_IN_REASON = 4000;
  */
 export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
   const { metrics } = deps;
-  const runScript = deps.runScript ?? runSandboxedScript;
   const { store } = deps;
 
   return {
@@ -162,16 +155,12 @@ export function createGeneratorRunActivities(deps: GeneratorRunDeps) {
 
       let result: ScriptResult;
       try {
-        const language = detectScriptLanguage(generator.code, generator.language);
-        result = await runScript({
-          code: generator.code,
-          language,
-          limits: sandboxLimits({ ...deps.sandbox.limits, wallTimeSeconds: wallTimeSeconds(generator.timeoutSeconds, info.startToCloseTimeoutMs) }),
-          mode: deps.sandbox.mode,
-          user: deps.sandbox.user,
-          network: generator.networkAllowed,
+        result = await runGeneratorScript(generator, {
+          sandbox: deps.sandbox,
+          wallTimeSeconds: wallTimeSeconds(generator.timeoutSeconds, info.startToCloseTimeoutMs),
           signal: context.cancellationSignal,
           logger,
+          ...(deps.runScript ? { runScript: deps.runScript } : {}),
           onLines: async (lines) => {
             for (const line of lines) await writer.add(inputLine(++lineNumber, line));
             // The script may pause after this chunk: what it printed is written now, not at the next one.

@@ -2,18 +2,14 @@ import { activityInfo, Context } from '@temporalio/activity';
 import { ObjectId } from 'mongodb';
 import { createTestLineChecker, type TestLine, type TestLineCounts } from '../domain/generators/test-report';
 import type { Logger } from '../infra/logging/logger';
-import { sandboxLimits, type SandboxLimits } from '../infra/sandbox/limits';
-import { runSandboxedScript, scriptNotRun, ScriptOutcome, type SandboxMode, type ScriptResult } from '../infra/sandbox/run-script';
-import { detectScriptLanguage, UnsupportedScriptError } from '../infra/sandbox/script-language';
+import { scriptNotRun, ScriptOutcome, type runSandboxedScript, type ScriptResult } from '../infra/sandbox/run-script';
+import { UnsupportedScriptError } from '../infra/sandbox/script-language';
+import { runGeneratorScript, type GeneratorSandbox } from './generator-script';
 import type { Store } from '../store/store';
 
 export interface GeneratorTestDeps {
   store: Pick<Store, 'generators' | 'jobs' | 'tasks'>;
-  sandbox: {
-    mode: SandboxMode;
-    user: string;
-    limits?: Partial<Omit<SandboxLimits, 'wallTimeSeconds'>>;
-  };
+  sandbox: GeneratorSandbox;
   allowedSchemes: readonly string[];
   logger: Logger;
   /** Replaceable in tests only. @default runSandboxedScript */
@@ -62,7 +58,6 @@ export class GeneratorTestError extends Error {
  * as new, duplicate or invalid — storing no task and no log.
  */
 export function createGeneratorTestActivities(deps: GeneratorTestDeps) {
-  const runScript = deps.runScript ?? runSandboxedScript;
   return {
     async testGenerator(request: GeneratorTestRequest): Promise<GeneratorTestReport> {
       const context = Context.current();
@@ -77,16 +72,12 @@ export function createGeneratorTestActivities(deps: GeneratorTestDeps) {
       const started = Date.now();
       let result: ScriptResult;
       try {
-        const language = detectScriptLanguage(generator.code, generator.language);
-        result = await runScript({
-          code: generator.code,
-          language,
-          limits: sandboxLimits({ ...deps.sandbox.limits, wallTimeSeconds: generator.timeoutSeconds }),
-          mode: deps.sandbox.mode,
-          user: deps.sandbox.user,
-          network: generator.networkAllowed,
+        result = await runGeneratorScript(generator, {
+          sandbox: deps.sandbox,
+          wallTimeSeconds: generator.timeoutSeconds,
           signal: context.cancellationSignal,
           logger,
+          ...(deps.runScript ? { runScript: deps.runScript } : {}),
           onLines: async (lines) => {
             await checker.accept(lines);
             context.heartbeat();

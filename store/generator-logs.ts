@@ -2,7 +2,7 @@ import { ObjectId, type Db, type Filter, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
 import { newestFirst } from './newest-first';
 import { findCompanions } from './companions';
-import { seedRunLogFields, type RunLogMeasures, type RunLogStatus } from './seed-fields';
+import { runLogFields, seedRunLogFields, type RunLogMeasures, type RunLogStatus } from './seed-fields';
 
 export { RunLogStatus as GeneratorLogStatus } from './seed-fields';
 
@@ -126,15 +126,8 @@ export type GeneratorLogRepository = ReturnType<typeof createGeneratorLogReposit
 
 function toRun(document: GeneratorLogDocument, detail: GeneratorLogDetailDocument | undefined): GeneratorRun {
   return {
-    id: document._id,
-    job: document.job,
+    ...runLogFields(document),
     generator: document.task_generator,
-    status: document.status,
-    failedReason: document.failed_reason ?? null,
-    contentBytes: document.content_bytes ?? 0,
-    spendMsecs: document.spend_msecs ?? 0,
-    hostname: document.hostname ?? null,
-    addedAt: document.add_datetime,
     urisNew: detail?.uris_new ?? 0,
     urisDuplicate: detail?.uris_duplicate ?? 0,
     urisInvalid: detail?.uris_invalid ?? 0,

@@ -1,3 +1,5 @@
+import type { ObjectId } from 'mongodb';
+
 /**
  * The seed's log models cap `failed_reason` at 10240 and `hostname` at 16 characters; crawlflow
  * cuts to fit (saying so) so the seed's models can validate and re-save what it writes.
@@ -40,3 +42,30 @@ export function seedRunLogFields(measures: RunLogMeasures) {
     add_datetime: new Date(),
   };
 }
+
+/** The seed log fields as stored (a document written by the seed's own tools may lack some). */
+export interface SeedRunLogDocument {
+  _id: ObjectId;
+  job: ObjectId;
+  status: RunLogStatus;
+  failed_reason?: string | null;
+  content_bytes?: number;
+  spend_msecs?: number;
+  hostname?: string | null;
+  add_datetime: Date;
+}
+
+/** A run or fetch log as crawlflow reads it back: the shared seed fields, with their defaults. */
+export function runLogFields(document: SeedRunLogDocument) {
+  return {
+    id: document._id,
+    job: document.job,
+    status: document.status,
+    failedReason: document.failed_reason ?? null,
+    contentBytes: document.content_bytes ?? 0,
+    spendMsecs: document.spend_msecs ?? 0,
+    hostname: document.hostname ?? null,
+    addedAt: document.add_datetime,
+  };
+}
+

@@ -2,7 +2,7 @@ import { ObjectId, type Db, type IndexDescription } from 'mongodb';
 import { Collection } from './collections';
 import { newestFirst } from './newest-first';
 import { findCompanions } from './companions';
-import { seedRunLogFields, type RunLogMeasures, type RunLogStatus } from './seed-fields';
+import { runLogFields, seedRunLogFields, type RunLogMeasures, type RunLogStatus } from './seed-fields';
 
 export { RunLogStatus as UriLogStatus } from './seed-fields';
 
@@ -103,17 +103,10 @@ export function createUriLogRepository(db: Db) {
       return documents.map((document) => {
         const detail = byId.get(document._id.toHexString());
         return {
-          id: document._id,
-          job: document.job,
+          ...runLogFields(document),
           generator: document.task_generator ?? null,
           task: detail?.task ?? null,
           uri: detail?.uri ?? null,
-          status: document.status,
-          failedReason: document.failed_reason ?? null,
-          contentBytes: document.content_bytes ?? 0,
-          spendMsecs: document.spend_msecs ?? 0,
-          hostname: document.hostname ?? null,
-          addedAt: document.add_datetime,
           workflowId: detail?.workflow_id ?? null,
           runId: detail?.run_id ?? null,
         };
