@@ -1,5 +1,5 @@
 import { ObjectId } from 'mongodb';
-import { format, message, type Message } from '../../infra/i18n/i18n';
+import { message, translate, type Message } from '../../infra/i18n/i18n';
 import type { Logger } from '../../infra/logging/logger';
 import { metrics } from '../../infra/metrics/metrics';
 import type { LogSource } from '../../store/ingest-logs';
@@ -96,7 +96,7 @@ export async function ingestLines(store: Store, logger: Logger, options: IngestL
     if (error instanceof IngestInputError && !writer.started()) throw error;
     if (error instanceof UriStoreUnavailableError) {
       errorMessage = error.receiptMessage;
-      finalError = format('en', errorMessage.key, errorMessage.params);
+      finalError = translate('en', errorMessage);
     } else {
       finalError = error instanceof Error ? error.message : String(error);
     }

@@ -1,4 +1,4 @@
-import { format, message, type Message } from '../../infra/i18n/i18n';
+import { message, translate, type Message } from '../../infra/i18n/i18n';
 import type { Logger } from '../../infra/logging/logger';
 import type { CrawlerTaskRepository, TaskBatchContext, TaskInsertOutcome } from '../../store/crawler-tasks';
 import type { ErrorLogEntry, FailureLogEntry, IngestLogRepository, LogEntry } from '../../store/ingest-logs';
@@ -74,6 +74,8 @@ type Checked = Extract<PreparedUri, { ok: true }> | Rejection;
 interface Pending {
   line: InputLine;
   checked: Checked;
+  /** The line as it may be kept or shown: never with its credentials (uris/redact). */
+  text: string;
 }
 
 /**
@@ -123,7 +125,7 @@ export function createUriTaskWriter(options: UriTaskWriterOptions) {
         ? []
         : await options.tasks.insertNew(
             { ...options.tasksOf, rulesVersion: URI_RULES_VERSION, sent },
-            valid.map(({ line, checked }) => ({ uri: checked.normalized, uriHash: checked.hash, original: redactUserinfo(line.text), line: line.line })),
+            valid.map(({ line, checked, text }) => ({ uri: checked.normalized, uriHash: checked.hash, original: text, line: line.line })),
           );
     const outcomeOf = new Map<Pending, TaskInsertOutcome>(valid.map((pending, index) => [pending, outcomes[index]!]));
     const errors: ErrorLogEntry[] = [];
@@ -131,9 +133,7 @@ export function createUriTaskWriter(options: UriTaskWriterOptions) {
     let failedHere = 0;
     let lastFailure = 'unknown';
     for (const pending of lines) {
-      const { line, checked } = pending;
-      // What is kept or shown of an input never carries its credentials (uris/redact).
-      const text = redactUserinfo(line.text);
+      const { line, checked, text } = pending;
       const input = text.slice(0, RECEIPT_INPUT_CHARS);
       const logged = { ...options.logContext, line: line.line, input: text };
       if (!checked.ok) {
@@ -150,7 +150,7 @@ export function createUriTaskWriter(options: UriTaskWriterOptions) {
         emit({ line: line.line, input, outcome: 'accepted', uri: checked.normalized, taskId: outcome.taskId.toHexString() });
       } else if (outcome.kind === 'duplicate') {
         const reasonMessage = message('receipt.duplicate', { task: outcome.taskId.toHexString() });
-        const reason = format('en', reasonMessage.key, reasonMessage.params);
+        const reason = translate('en', reasonMessage);
         if (logDuplicates) errors.push({ ...logged, reasonCode: 'duplicate', reason, reasonMessage, duplicateOf: outcome.taskId });
         emit({ line: line.line, input, outcome: 'duplicate', uri: checked.normalized, taskId: outcome.taskId.toHexString(), reason, reasonMessage });
       } else {
@@ -158,7 +158,7 @@ export function createUriTaskWriter(options: UriTaskWriterOptions) {
         lastFailure = outcome.reason;
         failures.push({ ...logged, reasonCode: 'save_failed', reason: outcome.reason });
         const reasonMessage = message('receipt.not_saved', { reason: outcome.reason });
-        emit({ line: line.line, input, outcome: 'failed', code: 'save_failed', reason: format('en', reasonMessage.key, reasonMessage.params), reasonMessage });
+        emit({ line: line.line, input, outcome: 'failed', code: 'save_failed', reason: translate('en', reasonMessage), reasonMessage });
       }
     }
     const [errorMisses, failureMisses] = await Promise.all([
@@ -200,7 +200,7 @@ export function createUriTaskWriter(options: UriTaskWriterOptions) {
         counts.skipped++;
         return;
       }
-      batch.push({ line, checked: check(line, options.policy) });
+      batch.push({ line, checked: check(line, options.policy), text: redactUserinfo(line.text) });
       if (batch.length >= batchSize) await flush();
     },
 
@@ -237,7 +237,7 @@ function check(line: InputLine, policy: UriPolicy): Checked {
   if (line.length > line.text.length) {
     // The reader cut a very long line; validate on its real length.
     const reasonMessage = tooLong(line.length);
-    return { ok: false, code: UriRejection.TooLong, reason: format('en', reasonMessage.key, reasonMessage.params), reasonMessage };
+    return { ok: false, code: UriRejection.TooLong, reason: translate('en', reasonMessage), reasonMessage };
   }
   return prepareUri(line.text, policy);
 }

@@ -34,7 +34,7 @@ export class HttpProblem extends Error {
     /** The request field at fault (`body.cron`, `query.limit`…), when one is. */
     readonly field?: string,
   ) {
-    super(typeof text === 'string' ? text : format('en', text.key, text.params));
+    super(translate('en', text));
     this.detail = typeof text === 'string' ? undefined : text;
   }
 }
