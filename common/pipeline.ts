@@ -13,6 +13,12 @@ export interface PipelineSettings {
   fetchTimeoutSeconds: number;
   /** Attempts per fetch before it counts as failed for good. */
   fetchMaxAttempts: number;
+  /**
+   * Publish as a local activity of the workflows worker running the run, not on the io queue
+   * (PIPELINE_LOCAL_PUBLISH). Part of the input, not of the code, so runs started before it
+   * existed (no field) replay as they ran: on the io queue.
+   */
+  publishLocally?: boolean;
 }
 
 export interface MessageWorkflowInput {

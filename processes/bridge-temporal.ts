@@ -38,18 +38,21 @@ export async function openBridgeTemporal(config: Config, logger: Logger): Promis
   const connection = await connectWorkerConnection(config.temporal);
   let running: Promise<void> | undefined;
   let shutdown: (() => void) | undefined;
+  let closeWorkerClients: (() => Promise<void>) | undefined;
   const close = closeAll(logger, [
     [
       'bridge workflows worker',
       async () => {
         shutdown?.();
         await running?.catch(() => undefined);
+        await closeWorkerClients?.();
       },
     ],
     ['temporal connection', () => connection.close()],
   ]);
   try {
     const worker = await createWorkflowsWorker({ config, logger: logger.child({ queue: 'workflows', in: 'bridge' }), connection });
+    closeWorkerClients = () => worker.close();
     shutdown = () => {
       try {
         worker.shutdown();

@@ -11,6 +11,7 @@ export function pipelineSettings(config: Config): PipelineSettings {
     taskQueues: config.temporal.taskQueues,
     fetchTimeoutSeconds: config.fetch.timeoutSeconds,
     fetchMaxAttempts: 3,
+    publishLocally: config.pipeline.localPublish,
   };
 }
 

@@ -3,7 +3,6 @@ import { createAlertActivities } from '../activities/alerts';
 import { createFailureActivities } from '../activities/failures';
 import { createFetchActivities } from '../activities/fetch';
 import { createPayloadPruneActivities } from '../activities/payload-prune';
-import { createPublishActivities } from '../activities/publish';
 import { createSelfCheckActivities } from '../activities/self-check';
 import { createTaskProgressWriter } from '../activities/task-progress';
 import { QueueKind } from '../common/task-queues';
@@ -22,6 +21,7 @@ import { createFailedMessageRepository } from '../store/failed-messages';
 import { createCrawlerTaskRepository } from '../store/crawler-tasks';
 import { createUriLogRepository } from '../store/uri-logs';
 import { closeTemporalClient, connectTemporalClient, workflowUrl } from '../infra/temporal/connection';
+import { publishActivitiesFor } from './publishing';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 
 /** Polls the io queue: slow network work (fetch, publish, MongoDB, mail), many at a time. */
@@ -55,14 +55,7 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
       activities: {
         ...createSelfCheckActivities({ queue: QueueKind.Io }),
         ...createFetchActivities({ metrics, fetcher, extractor, payloads, taskProgress, logger }),
-        ...createPublishActivities({
-          metrics,
-          producer,
-          payloads,
-          topic: config.kafka.outputTopic,
-          maxMessageBytes: config.kafka.maxMessageBytes,
-          taskProgress,
-        }),
+        ...publishActivitiesFor(config, { producer, payloads, taskProgress }),
         ...createPayloadPruneActivities({ payloads, logger }),
         ...createFailureActivities({ metrics, failedMessages: createFailedMessageRepository(mongo.db), alerting, taskProgress }),
         ...createAlertActivities({

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type LocalActivityOptions } from '@temporalio/workflow';
 import type { FailureActivities } from '../activities/failures';
 import type { FetchActivities } from '../activities/fetch';
 import type { PublishActivities } from '../activities/publish';
@@ -35,8 +35,7 @@ export function pipelineActivities(settings: PipelineSettings) {
       nonRetryableErrorTypes: [ErrorType.UntaggableMessage, ErrorType.MissingPayload],
     },
   });
-  const { publishTagged } = proxyActivities<PublishActivities>({
-    taskQueue: settings.taskQueues.io,
+  const publishOptions = {
     startToCloseTimeout: '30s',
     retry: {
       initialInterval: '1s',
@@ -46,7 +45,14 @@ export function pipelineActivities(settings: PipelineSettings) {
       // A claim check that is gone stays gone: retrying only delays the failure record.
       nonRetryableErrorTypes: [ErrorType.MissingPayload],
     },
-  });
+  } satisfies LocalActivityOptions;
+  // Publishing is short (a few claim-check reads and one produce): as a local activity it runs
+  // inside the workflow task that has the tags, so the server dispatches one activity task and
+  // one workflow task fewer per run (docs/pipeline.md, "Publishing"). At least once either way:
+  // a worker killed after the produce and before the task completed publishes again.
+  const { publishTagged } = settings.publishLocally
+    ? proxyLocalActivities<PublishActivities>(publishOptions)
+    : proxyActivities<PublishActivities>({ ...publishOptions, taskQueue: settings.taskQueues.io });
   const { recordFailure, finishReplay } = proxyActivities<FailureActivities>({
     taskQueue: settings.taskQueues.io,
     startToCloseTimeout: '30s',

@@ -45,7 +45,13 @@ export interface Config {
   /** Claim-check payloads (docs/data-model.md, "Payload retention"). */
   payloads: { retentionDays: number };
   /** How the bridge turns records into workflows (docs/pipeline.md, "Batch mode"). */
-  pipeline: { mode: Env['PIPELINE_MODE']; batchSize: number; batchWaitMs: number };
+  pipeline: {
+    mode: Env['PIPELINE_MODE'];
+    batchSize: number;
+    batchWaitMs: number;
+    /** PIPELINE_LOCAL_PUBLISH: new runs publish as a local activity (docs/pipeline.md, "Publishing"). */
+    localPublish: boolean;
+  };
   alerts: {
     smtpUrl: string;
     from: string;
@@ -153,7 +159,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     mongo: { uri: env.MONGODB_URI },
     payloads: { retentionDays: env.PAYLOAD_RETENTION_DAYS },
-    pipeline: { mode: env.PIPELINE_MODE, batchSize: env.PIPELINE_BATCH_SIZE, batchWaitMs: env.PIPELINE_BATCH_WAIT_MS },
+    pipeline: {
+      mode: env.PIPELINE_MODE,
+      batchSize: env.PIPELINE_BATCH_SIZE,
+      batchWaitMs: env.PIPELINE_BATCH_WAIT_MS,
+      localPublish: env.PIPELINE_LOCAL_PUBLISH,
+    },
     alerts: {
       smtpUrl: env.SMTP_URL,
       from: env.ALERT_FROM,

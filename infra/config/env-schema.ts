@@ -172,6 +172,9 @@ export const envSchema = z.object({
   PIPELINE_BATCH_WAIT_MS: wholeNumber(200).describe(
     'Batch mode: longest a window shorter than PIPELINE_BATCH_SIZE waits for more records before it starts',
   ),
+  PIPELINE_LOCAL_PUBLISH: flag(true).describe(
+    'Runs publish their tagged messages as a local activity of the workflows worker that runs them (one workflow task and one activity task fewer per run); false publishes on the io queue',
+  ),
 
   // Fetching
   SPIDER_API: optionalUrl(['http:', 'https:']).describe(

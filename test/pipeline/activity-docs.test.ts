@@ -5,10 +5,13 @@ import { describe, it } from 'node:test';
 
 const root = resolve(__dirname, '..', '..');
 
-/** The activities a workflow file proxies: the names in `const { a, b } = proxyActivities<…>(`. */
+/**
+ * The activities a workflow file proxies: the names in `const { a, b } = proxyActivities<…>(`,
+ * remote or local (`… ? proxyLocalActivities<…>(…) : proxyActivities<…>(…)`).
+ */
 function proxiedActivities(workflowFile: string): string[] {
   const source = readFileSync(resolve(root, workflowFile), 'utf8');
-  return [...source.matchAll(/const \{([^}]+)\} = proxyActivities</g)].flatMap((match) => (match[1] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+  return [...source.matchAll(/const \{([^}]+)\} =[^;{]*?proxy(?:Local)?Activities</g)].flatMap((match) => (match[1] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
 }
 
 /** The activity names in the first column of the table under `| activity | queue |` in a doc. */

@@ -40,6 +40,7 @@ describe('message workflow: every failure is recorded', () => {
   after(async () => {
     workflows?.shutdown();
     await workflowsRunning;
+    await workflows?.close();
     await connection?.close();
     if (temporal) await closeTemporalClient(temporal);
   });
@@ -76,7 +77,9 @@ describe('message workflow: every failure is recorded', () => {
 
   async function runMessage(envelope: MessageEnvelope, activities: object): Promise<{ result?: unknown; error?: unknown; workflowId: string }> {
     const workflowId = uniqueName('msg-failures');
-    const input: MessageWorkflowInput = { envelope, settings: pipelineSettings(config) };
+    // The io activities are this test's fakes, so the publish runs on the io queue with them
+    // (PIPELINE_LOCAL_PUBLISH=false) rather than in the real workflows worker.
+    const input: MessageWorkflowInput = { envelope, settings: { ...pipelineSettings(config), publishLocally: false } };
     const workers = await Promise.all(
       [config.temporal.taskQueues.io, config.temporal.taskQueues.cpu].map((taskQueue) => Worker.create({ connection, taskQueue, activities })),
     );

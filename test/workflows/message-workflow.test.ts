@@ -22,7 +22,8 @@ describe('messageWorkflow, every branch (own dev server, scripted activities)', 
     await harness?.close();
   });
 
-  const run = (input: { envelope: MessageEnvelope; replayOf?: string }, script: MessageScript = {}) => runScriptedMessage(harness, input, script);
+  const run = (input: { envelope: MessageEnvelope; replayOf?: string; publishLocally?: boolean }, script: MessageScript = {}) =>
+    runScriptedMessage(harness, input, script);
 
   it('link message: fetch → tag with the page text → publish, nothing recorded', async () => {
     const { result, calls, outcomeAttribute } = await run({ envelope: envelope({ type: 3, url: 'https://example.com/a' }) });
@@ -160,6 +161,65 @@ describe('messageWorkflow, every branch (own dev server, scripted activities)', 
     );
     assert.deepEqual(calls.fetchPages[0], [{ url: 'https://example.com/t', taskId }]);
     assert.equal(calls.publishTagged[0]?.[0]?.taskProgress, undefined, 'the fetch wrote "download failed" itself; no "tagged" follows');
+  });
+
+  it('publishing as a local activity (PIPELINE_LOCAL_PUBLISH): the same outcome and calls, one workflow task and one activity task fewer', async () => {
+    const message = envelope({ type: 3, url: 'https://example.com/local' });
+    const remote = await run({ envelope: message, publishLocally: false });
+    const local = await run({ envelope: message, publishLocally: true });
+    for (const one of [remote, local]) {
+      assert.equal(one.result?.outcome, Outcome.Published);
+      assert.equal(one.calls.publishTagged.length, 1);
+      assert.equal(one.outcomeAttribute, Outcome.Published);
+    }
+    assert.deepEqual(local.calls.publishTagged[0]?.[0]?.tagging, remote.calls.publishTagged[0]?.[0]?.tagging);
+    const count = (history: typeof local.history) => {
+      const events = history.events ?? [];
+      return {
+        events: events.length,
+        workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
+        activityTasks: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
+        localActivities: events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+      };
+    };
+    const before = count(remote.history);
+    const after = count(local.history);
+    assert.deepEqual({ workflowTasks: after.workflowTasks, activityTasks: after.activityTasks, localActivities: after.localActivities }, {
+      workflowTasks: before.workflowTasks - 1,
+      activityTasks: before.activityTasks - 1,
+      localActivities: 1,
+    });
+    assert.ok(after.events < before.events, `fewer history events (${before.events} → ${after.events})`);
+  });
+
+  it('a local publish that fails is retried in place; one that can never pass is recorded once, as a remote one is', async () => {
+    let attempts = 0;
+    const retried = await run(
+      { envelope: envelope({ type: 1 }), publishLocally: true },
+      {
+        publishTagged: (requests) => {
+          attempts++;
+          if (attempts === 1) throw ApplicationFailure.create({ message: 'broker not available', type: 'KafkaUnreachable' });
+          return requests.map(() => PUBLISHED);
+        },
+      },
+    );
+    assert.equal(retried.result?.outcome, Outcome.Published);
+    assert.equal(retried.calls.publishTagged.length, 2, 'the retryable failure was retried');
+    assert.equal(retried.calls.recordFailure.length, 0);
+
+    const gone = await run(
+      { envelope: envelope({ type: 1 }), publishLocally: true },
+      {
+        publishTagged: () => {
+          throw ApplicationFailure.create({ message: 'payload p1 is gone', type: ErrorType.MissingPayload });
+        },
+      },
+    );
+    assert.equal((gone.failure?.cause as ApplicationFailure | undefined)?.type, ErrorType.PublishFailed);
+    assert.equal(gone.calls.publishTagged.length, 1, 'MissingPayload is not retried locally either');
+    assert.equal(gone.calls.recordFailure[0]?.step, FailureStep.Publish);
+    assert.equal(gone.calls.recordFailure[0]?.errorType, ErrorType.MissingPayload);
   });
 
   it('replay: the run reports its outcome to the failure record it replays, success and failure alike', async () => {

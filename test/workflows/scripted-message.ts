@@ -84,7 +84,7 @@ export interface MessageRun {
 /** Runs one message workflow to its end with the scripted steps (the happy path where unscripted). */
 export async function runScriptedMessage(
   harness: WorkflowHarness,
-  input: { envelope: MessageEnvelope; replayOf?: string },
+  input: { envelope: MessageEnvelope; replayOf?: string; publishLocally?: boolean },
   script: MessageScript = {},
 ): Promise<MessageRun> {
   const steps = { ...HAPPY_PATH, ...script };
@@ -113,7 +113,12 @@ export async function runScriptedMessage(
   return harness.withWorker(activities, async (taskQueue) => {
     const workflowInput: MessageWorkflowInput = {
       envelope: input.envelope,
-      settings: { taskQueues: { workflows: taskQueue, io: taskQueue, cpu: taskQueue, sandbox: taskQueue }, fetchTimeoutSeconds: 5, fetchMaxAttempts: 2 },
+      settings: {
+        taskQueues: { workflows: taskQueue, io: taskQueue, cpu: taskQueue, sandbox: taskQueue },
+        fetchTimeoutSeconds: 5,
+        fetchMaxAttempts: 2,
+        ...(input.publishLocally !== undefined ? { publishLocally: input.publishLocally } : {}),
+      },
       ...(input.replayOf ? { replayOf: input.replayOf } : {}),
     };
     const workflowId = uniqueName('message');
