@@ -4,7 +4,6 @@ import { createFailureActivities } from '../activities/failures';
 import { createFetchActivities } from '../activities/fetch';
 import { createPayloadPruneActivities } from '../activities/payload-prune';
 import { createSelfCheckActivities } from '../activities/self-check';
-import { createTaskProgressWriter } from '../activities/task-progress';
 import { QueueKind } from '../common/task-queues';
 import { createAlertRepository } from '../store/alert-repository';
 import { createDeploymentAlerting } from '../domain/alerts/alerting';
@@ -16,12 +15,9 @@ import { mongoReadiness } from '../infra/metrics/readiness';
 import { connectMongo } from '../infra/mongo/client';
 import { createContentExtractor } from '../domain/pages/content-extractor';
 import { createPageFetcher } from '../domain/pages/page-fetcher';
-import { createPayloadStore } from '../store/payload-store';
 import { createFailedMessageRepository } from '../store/failed-messages';
-import { createCrawlerTaskRepository } from '../store/crawler-tasks';
-import { createUriLogRepository } from '../store/uri-logs';
 import { closeTemporalClient, connectTemporalClient, workflowUrl } from '../infra/temporal/connection';
-import { publishActivitiesFor } from './publishing';
+import { pipelineStores, publishActivitiesFor } from './publishing';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 
 /** Polls the io queue: slow network work (fetch, publish, MongoDB, mail), many at a time. */
@@ -43,10 +39,9 @@ export async function createIoWorker(context: WorkerContext): Promise<RunnableWo
     ['mongodb', () => mongo.client.close()],
   ]);
   try {
-    const payloads = createPayloadStore(mongo.db);
     const alerts = createAlertRepository(mongo.db);
     const alerting = createDeploymentAlerting({ db: mongo.db, temporal, config, logger });
-    const taskProgress = createTaskProgressWriter({ tasks: createCrawlerTaskRepository(mongo.db), uriLogs: createUriLogRepository(mongo.db) });
+    const { payloads, taskProgress } = pipelineStores(mongo.db);
     observeGauge(metrics.alertsWaiting, () => alerts.countPending());
     const worker = await Worker.create({
       connection: context.connection,

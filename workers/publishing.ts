@@ -1,9 +1,20 @@
+import type { Db } from 'mongodb';
 import { createPublishActivities } from '../activities/publish';
-import type { TaskProgressWriter } from '../activities/task-progress';
+import { createTaskProgressWriter, type TaskProgressWriter } from '../activities/task-progress';
 import type { Config } from '../infra/config/config';
 import type { TaggedProducer } from '../infra/kafka/tagged-producer';
 import { metrics } from '../infra/metrics/metrics';
-import type { PayloadStore } from '../store/payload-store';
+import { createCrawlerTaskRepository } from '../store/crawler-tasks';
+import { createPayloadStore, type PayloadStore } from '../store/payload-store';
+import { createUriLogRepository } from '../store/uri-logs';
+
+/** The stores every worker that runs pipeline steps writes through: claim checks and crawler-task progress. */
+export function pipelineStores(db: Db): { payloads: PayloadStore; taskProgress: TaskProgressWriter } {
+  return {
+    payloads: createPayloadStore(db),
+    taskProgress: createTaskProgressWriter({ tasks: createCrawlerTaskRepository(db), uriLogs: createUriLogRepository(db) }),
+  };
+}
 
 /**
  * The publish activity as both workers that run it register it: the workflows worker (as a

@@ -1,13 +1,9 @@
 import { Worker } from '@temporalio/worker';
-import { createTaskProgressWriter } from '../activities/task-progress';
 import { createKafka } from '../infra/kafka/kafka';
 import { createTaggedProducer } from '../infra/kafka/tagged-producer';
 import { mongoReadiness } from '../infra/metrics/readiness';
 import { connectMongo } from '../infra/mongo/client';
-import { createCrawlerTaskRepository } from '../store/crawler-tasks';
-import { createPayloadStore } from '../store/payload-store';
-import { createUriLogRepository } from '../store/uri-logs';
-import { publishActivitiesFor } from './publishing';
+import { pipelineStores, publishActivitiesFor } from './publishing';
 import { closeAll, type RunnableWorker, type WorkerContext } from './worker-context';
 
 /**
@@ -25,8 +21,7 @@ export async function createWorkflowsWorker(context: WorkerContext): Promise<Run
     ['mongodb', () => mongo.client.close()],
   ]);
   try {
-    const payloads = createPayloadStore(mongo.db);
-    const taskProgress = createTaskProgressWriter({ tasks: createCrawlerTaskRepository(mongo.db), uriLogs: createUriLogRepository(mongo.db) });
+    const { payloads, taskProgress } = pipelineStores(mongo.db);
     const worker = await Worker.create({
       connection: context.connection,
       namespace: config.temporal.namespace,
