@@ -122,11 +122,14 @@ describe('the local stack runs real services', () => {
     } finally {
       mailer.close();
     }
-    const response = await fetch('http://127.0.0.1:1080/email');
-    assert.equal(response.status, 200);
-    const mails = (await response.json()) as Array<{ subject: string; text: string; to: Array<{ address: string }> }>;
-    const mail = mails.find((candidate) => candidate.subject === subject);
-    assert.ok(mail, 'the mail reached MailDev');
+    // MailDev answers SMTP before it has parsed and stored the mail, so the REST API may not
+    // list it yet on the first read: wait for it rather than read once.
+    const mail = await eventually('the mail to reach MailDev', async () => {
+      const response = await fetch('http://127.0.0.1:1080/email');
+      assert.equal(response.status, 200);
+      const mails = (await response.json()) as Array<{ subject: string; text: string; to: Array<{ address: string }> }>;
+      return mails.find((candidate) => candidate.subject === subject);
+    }, { timeoutMs: 10_000 });
     assert.equal(mail.to[0]?.address, 'ops@example.com');
     assert.match(mail.text, /crawlflow says hello/);
   });
