@@ -43,11 +43,11 @@ interface FetchProgress {
 }
 
 /**
- * Io-queue activity: fetch pages, all of a call at once, extract their text, store both
- * (claim check). Permanent failures (404, not HTML, blocked address…) come back as
- * `{ ok: false }` items so one bad URL never fails a batch; transient ones (timeout, 5xx, 429,
- * network) throw so Temporal retries, and a retried attempt fetches only the requests not yet
- * done. A request with a crawler task marks it in progress and, once its page is fetched or
+ * Io-queue activity (or, with PIPELINE_LOCAL_FETCH, a local one of the workflows worker):
+ * fetch pages, all of a call at once, extract their text, store both (claim check). Permanent
+ * failures (404, not HTML, blocked address…) come back as `{ ok: false }` items so one bad URL
+ * never fails a batch; transient ones (timeout, 5xx, 429, network) throw so Temporal retries,
+ * and a retried attempt of a remote one fetches only the requests not yet done. A request with a crawler task marks it in progress and, once its page is fetched or
  * failed for good, writes the task's URI log and status.
  */
 export function createFetchActivities(deps: FetchActivityDeps) {
@@ -59,8 +59,10 @@ export function createFetchActivities(deps: FetchActivityDeps) {
       const resumed = (info.heartbeatDetails as FetchProgress | undefined)?.done ?? [];
       const progress: FetchProgress = { done: requests.map((_, index) => resumed[index] ?? null) };
       const lastAttempt = options.maxAttempts !== undefined && info.attempt >= options.maxAttempts;
-      // Heartbeat on a timer, not on bytes: a slow server may send nothing for a while.
-      const beat = setInterval(() => context.heartbeat(progress), 2000);
+      // Heartbeat on a timer, not on bytes: a slow server may send nothing for a while. A local
+      // activity (PIPELINE_LOCAL_FETCH) has no heartbeats: its workflow task is its liveness.
+      const heartbeat = info.isLocal ? () => undefined : () => context.heartbeat(progress);
+      const beat = setInterval(heartbeat, 2000);
       try {
         const settled = await Promise.allSettled(
           requests.map(async (request, index) => {
@@ -68,7 +70,7 @@ export function createFetchActivities(deps: FetchActivityDeps) {
             const lost = request.taskId === undefined ? [] : await deps.taskProgress.write([{ taskId: request.taskId, step: 'started' }]);
             const result = await fetchOne(request.url, context.cancellationSignal, lastAttempt, options.inlineLimitBytes);
             progress.done[index] = request.taskId === undefined ? result : await withTaskProgress(request.taskId, result, lost);
-            context.heartbeat(progress);
+            heartbeat();
           }),
         );
         const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

@@ -19,6 +19,11 @@ export interface PipelineSettings {
    * existed (no field) replay as they ran: on the io queue.
    */
   publishLocally?: boolean;
+  /**
+   * Fetch as a local activity of the workflows worker running the run, not on the io queue
+   * (PIPELINE_LOCAL_FETCH). Part of the input for the same reason as `publishLocally`.
+   */
+  fetchLocally?: boolean;
 }
 
 export interface MessageWorkflowInput {

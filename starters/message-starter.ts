@@ -12,6 +12,7 @@ export function pipelineSettings(config: Config): PipelineSettings {
     fetchTimeoutSeconds: config.fetch.timeoutSeconds,
     fetchMaxAttempts: 3,
     publishLocally: config.pipeline.localPublish,
+    fetchLocally: config.pipeline.localFetch,
   };
 }
 

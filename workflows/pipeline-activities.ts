@@ -11,11 +11,9 @@ import type { PipelineSettings } from '../common/pipeline';
  * message workflow and the batch workflow alike (docs/pipeline.md has the table).
  */
 export function pipelineActivities(settings: PipelineSettings) {
-  const { fetchPages } = proxyActivities<FetchActivities>({
-    taskQueue: settings.taskQueues.io,
+  const fetchOptions = {
     // One attempt may take the whole spider timeout; allow some slack for extraction and storage.
     startToCloseTimeout: `${settings.fetchTimeoutSeconds + 15}s`,
-    heartbeatTimeout: '20s',
     retry: {
       initialInterval: '2s',
       backoffCoefficient: 2,
@@ -23,7 +21,13 @@ export function pipelineActivities(settings: PipelineSettings) {
       maximumAttempts: settings.fetchMaxAttempts,
       nonRetryableErrorTypes: [ErrorType.MissingPayload],
     },
-  });
+  } satisfies LocalActivityOptions;
+  // A local fetch runs in the workflows worker that runs the run, inside its workflow task: one
+  // activity task and one workflow task fewer (docs/pipeline.md, "Fetching in the workflows
+  // worker"). It cannot heartbeat, so a retried attempt fetches every page of the call again.
+  const { fetchPages } = settings.fetchLocally
+    ? proxyLocalActivities<FetchActivities>(fetchOptions)
+    : proxyActivities<FetchActivities>({ ...fetchOptions, taskQueue: settings.taskQueues.io, heartbeatTimeout: '20s' });
   const { tagMessages } = proxyActivities<TagActivities>({
     taskQueue: settings.taskQueues.cpu,
     // Tagging one (capped) message takes milliseconds: a worker that died is noticed fast.

@@ -51,6 +51,8 @@ export interface Config {
     batchWaitMs: number;
     /** PIPELINE_LOCAL_PUBLISH: new runs publish as a local activity (docs/pipeline.md, "Publishing"). */
     localPublish: boolean;
+    /** PIPELINE_LOCAL_FETCH: new runs fetch as a local activity (docs/pipeline.md, "Fetching in the workflows worker"). */
+    localFetch: boolean;
   };
   alerts: {
     smtpUrl: string;
@@ -164,6 +166,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       batchSize: env.PIPELINE_BATCH_SIZE,
       batchWaitMs: env.PIPELINE_BATCH_WAIT_MS,
       localPublish: env.PIPELINE_LOCAL_PUBLISH,
+      localFetch: env.PIPELINE_LOCAL_FETCH,
     },
     alerts: {
       smtpUrl: env.SMTP_URL,

@@ -175,6 +175,9 @@ export const envSchema = z.object({
   PIPELINE_LOCAL_PUBLISH: flag(true).describe(
     'Runs publish their tagged messages as a local activity of the workflows worker that runs them (one workflow task and one activity task fewer per run); false publishes on the io queue',
   ),
+  PIPELINE_LOCAL_FETCH: flag(false).describe(
+    'Runs fetch their pages as a local activity of the workflows worker that runs them (one workflow task and one activity task fewer per run; that worker then fetches and extracts too); false fetches on the io queue',
+  ),
 
   // Fetching
   SPIDER_API: optionalUrl(['http:', 'https:']).describe(

@@ -5,7 +5,7 @@ import { ErrorType } from '../../common/error-types';
 import type { MessageEnvelope } from '../../common/messages';
 import { FailureStep, Outcome } from '../../common/pipeline';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
-import { PUBLISHED, envelope, runScriptedMessage, type MessageScript } from './scripted-message';
+import { PUBLISHED, envelope, fetchedPage, runScriptedMessage, type MessageRun, type MessageScript } from './scripted-message';
 
 /**
  * Every branch of `messageWorkflow`, on a dev server of the test's own with activities the
@@ -22,8 +22,18 @@ describe('messageWorkflow, every branch (own dev server, scripted activities)', 
     await harness?.close();
   });
 
-  const run = (input: { envelope: MessageEnvelope; replayOf?: string; publishLocally?: boolean }, script: MessageScript = {}) =>
+  const run = (input: { envelope: MessageEnvelope; replayOf?: string; publishLocally?: boolean; fetchLocally?: boolean }, script: MessageScript = {}) =>
     runScriptedMessage(harness, input, script);
+
+  /** What a run cost the server: workflow tasks, activity tasks, local-activity markers. */
+  const tasksOf = (history: MessageRun['history']) => {
+    const events = history.events ?? [];
+    return {
+      workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
+      activityTasks: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
+      localActivities: events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+    };
+  };
 
   it('link message: fetch → tag with the page text → publish, nothing recorded', async () => {
     const { result, calls, outcomeAttribute } = await run({ envelope: envelope({ type: 3, url: 'https://example.com/a' }) });
@@ -173,23 +183,67 @@ describe('messageWorkflow, every branch (own dev server, scripted activities)', 
       assert.equal(one.outcomeAttribute, Outcome.Published);
     }
     assert.deepEqual(local.calls.publishTagged[0]?.[0]?.tagging, remote.calls.publishTagged[0]?.[0]?.tagging);
-    const count = (history: typeof local.history) => {
-      const events = history.events ?? [];
-      return {
-        events: events.length,
-        workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
-        activityTasks: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
-        localActivities: events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
-      };
-    };
-    const before = count(remote.history);
-    const after = count(local.history);
-    assert.deepEqual({ workflowTasks: after.workflowTasks, activityTasks: after.activityTasks, localActivities: after.localActivities }, {
+    const before = tasksOf(remote.history);
+    assert.deepEqual(tasksOf(local.history), {
       workflowTasks: before.workflowTasks - 1,
       activityTasks: before.activityTasks - 1,
       localActivities: 1,
     });
-    assert.ok(after.events < before.events, `fewer history events (${before.events} → ${after.events})`);
+    const events = (one: MessageRun) => one.history.events?.length ?? 0;
+    assert.ok(events(local) < events(remote), `fewer history events (${events(remote)} → ${events(local)})`);
+  });
+
+  it('fetching as a local activity too (PIPELINE_LOCAL_FETCH): the same calls and output, one more workflow task and activity task fewer', async () => {
+    const message = envelope({ type: 3, url: 'https://example.com/local-fetch' });
+    const remoteFetch = await run({ envelope: message, publishLocally: true, fetchLocally: false });
+    const localFetch = await run({ envelope: message, publishLocally: true, fetchLocally: true });
+    for (const one of [remoteFetch, localFetch]) {
+      assert.equal(one.result?.outcome, Outcome.Published);
+      assert.deepEqual(one.calls.fetchPages, [[{ url: 'https://example.com/local-fetch' }]]);
+      assert.equal(one.outcomeAttribute, Outcome.Published);
+    }
+    assert.deepEqual(localFetch.calls.tagMessages, remoteFetch.calls.tagMessages, 'the tagger got the same page text');
+    assert.deepEqual(localFetch.calls.publishTagged[0]?.[0]?.page, remoteFetch.calls.publishTagged[0]?.[0]?.page);
+    const before = tasksOf(remoteFetch.history);
+    assert.deepEqual(tasksOf(localFetch.history), {
+      workflowTasks: before.workflowTasks - 1,
+      activityTasks: before.activityTasks - 1,
+      localActivities: 2,
+    });
+    const scheduled = (localFetch.history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    assert.deepEqual(scheduled, ['tagMessages'], 'only tagging is left to a remote worker (the cpu queue)');
+  });
+
+  it('a local fetch is retried in place; one that fails for good is published empty and recorded, as a remote one is', async () => {
+    let attempts = 0;
+    const retried = await run(
+      { envelope: envelope({ type: 3, url: 'https://example.com/flaky' }), fetchLocally: true },
+      {
+        fetchPages: (requests) => {
+          attempts++;
+          if (attempts === 1) throw ApplicationFailure.create({ message: 'HTTP 503', type: 'HttpStatus' });
+          return requests.map((request) => fetchedPage(request.url));
+        },
+      },
+    );
+    assert.equal(retried.result?.outcome, Outcome.Published);
+    assert.equal(retried.calls.fetchPages.length, 2, 'the retryable failure was retried');
+    assert.equal(retried.calls.recordFailure.length, 0);
+
+    const taskId = '64b000000000000000000003';
+    const down = await run(
+      { envelope: envelope({ type: 3, url: 'https://example.com/down', taskId }), fetchLocally: true },
+      {
+        fetchPages: () => {
+          throw ApplicationFailure.nonRetryable('connect ECONNREFUSED', 'NetworkError');
+        },
+      },
+    );
+    assert.equal(down.result?.outcome, Outcome.FetchFailed);
+    assert.equal(down.calls.fetchPages.length, 1, 'a non-retryable failure is not retried locally either');
+    assert.equal(down.calls.publishTagged[0]?.[0]?.taskProgress?.[0]?.step, 'fetch_failed');
+    assert.equal(down.calls.recordFailure[0]?.step, FailureStep.Fetch);
+    assert.equal(down.calls.recordFailure[0]?.errorType, 'NetworkError');
   });
 
   it('a local publish that fails is retried in place; one that can never pass is recorded once, as a remote one is', async () => {

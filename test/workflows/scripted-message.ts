@@ -84,7 +84,7 @@ export interface MessageRun {
 /** Runs one message workflow to its end with the scripted steps (the happy path where unscripted). */
 export async function runScriptedMessage(
   harness: WorkflowHarness,
-  input: { envelope: MessageEnvelope; replayOf?: string; publishLocally?: boolean },
+  input: { envelope: MessageEnvelope; replayOf?: string; publishLocally?: boolean; fetchLocally?: boolean },
   script: MessageScript = {},
 ): Promise<MessageRun> {
   const steps = { ...HAPPY_PATH, ...script };
@@ -118,6 +118,7 @@ export async function runScriptedMessage(
         fetchTimeoutSeconds: 5,
         fetchMaxAttempts: 2,
         ...(input.publishLocally !== undefined ? { publishLocally: input.publishLocally } : {}),
+        ...(input.fetchLocally !== undefined ? { fetchLocally: input.fetchLocally } : {}),
       },
       ...(input.replayOf ? { replayOf: input.replayOf } : {}),
     };
