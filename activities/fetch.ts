@@ -47,8 +47,9 @@ interface FetchProgress {
  * fetch pages, all of a call at once, extract their text, store both (claim check). Permanent
  * failures (404, not HTML, blocked address…) come back as `{ ok: false }` items so one bad URL
  * never fails a batch; transient ones (timeout, 5xx, 429, network) throw so Temporal retries,
- * and a retried attempt of a remote one fetches only the requests not yet done. A request with a crawler task marks it in progress and, once its page is fetched or
- * failed for good, writes the task's URI log and status.
+ * and a retried attempt of a remote one fetches only the requests not yet done. A request
+ * with a crawler task marks it in progress and, once its page is fetched or failed for good,
+ * writes the task's URI log and status.
  */
 export function createFetchActivities(deps: FetchActivityDeps) {
   const { metrics } = deps;
