@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../../common/error-types';
-import type { MessageEnvelope } from '../../common/messages';
 import { FailureStep, Outcome } from '../../common/pipeline';
 import { startWorkflowHarness, type WorkflowHarness } from './harness';
-import { PUBLISHED, envelope, fetchedPage, runScriptedMessage, type MessageRun, type MessageScript } from './scripted-message';
+import { PUBLISHED, envelope, fetchedPage, runScriptedMessage, type MessageRun, type MessageScript, type ScriptedMessageInput } from './scripted-message';
 
 /**
  * Every branch of `messageWorkflow`, on a dev server of the test's own with activities the
@@ -22,7 +21,7 @@ describe('messageWorkflow, every branch (own dev server, scripted activities)', 
     await harness?.close();
   });
 
-  const run = (input: { envelope: MessageEnvelope; replayOf?: string; publishLocally?: boolean; fetchLocally?: boolean }, script: MessageScript = {}) =>
+  const run = (input: ScriptedMessageInput, script: MessageScript = {}) =>
     runScriptedMessage(harness, input, script);
 
   /** What a run cost the server: workflow tasks, activity tasks, local-activity markers. */

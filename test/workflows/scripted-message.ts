@@ -81,10 +81,18 @@ export interface MessageRun {
   history: History;
 }
 
+/** A scripted run's message, and where its fetch and publish run (unset: the workflow's default). */
+export interface ScriptedMessageInput {
+  envelope: MessageEnvelope;
+  replayOf?: string;
+  publishLocally?: boolean;
+  fetchLocally?: boolean;
+}
+
 /** Runs one message workflow to its end with the scripted steps (the happy path where unscripted). */
 export async function runScriptedMessage(
   harness: WorkflowHarness,
-  input: { envelope: MessageEnvelope; replayOf?: string; publishLocally?: boolean; fetchLocally?: boolean },
+  input: ScriptedMessageInput,
   script: MessageScript = {},
 ): Promise<MessageRun> {
   const steps = { ...HAPPY_PATH, ...script };
